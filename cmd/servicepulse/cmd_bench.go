@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"servicepulse/broker"
+	"servicepulse/generator"
+	"servicepulse/ingest"
+	"servicepulse/sql"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+// benchDatabase is dropped and recreated by every bench run.
+const benchDatabase = "servicepulse_bench"
+
+// benchResult is what `bench` prints.
+type benchResult struct {
+	Machine          string  `json:"machine"`
+	Messages         int     `json:"messages"`
+	RawRows          int     `json:"raw_rows"`
+	RawRowsPerS      float64 `json:"raw_rows_per_s"`
+	ProducePerS      float64 `json:"produce_messages_per_s"`
+	E2EEventsPerS    float64 `json:"e2e_events_per_s"`
+	E2EOfRaw         float64 `json:"e2e_fraction_of_raw"`
+	E2ESeconds       float64 `json:"e2e_seconds"`
+	WorkerPeakRSS    int64   `json:"worker_peak_rss_bytes"`
+	Workers          int     `json:"workers"`
+	BatchRows        int     `json:"batch_rows"`
+	StoredEvents     uint64  `json:"stored_events"`
+	StoredFeedback   uint64  `json:"stored_feedback"`
+	StoredRejects    uint64  `json:"stored_rejects"`
+	AccountedExactly bool    `json:"accounted_exactly"`
+}
+
+func runBench(ctx context.Context, args []string) error {
+	var (
+		c         common
+		gen       generator.Config
+		workers   int
+		batchRows int
+	)
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	c.register(fs)
+	fs.IntVar(&gen.Tickets, "tickets", 100000, "service requests to generate (about 9 messages each)")
+	fs.Float64Var(&gen.BadRate, "bad-rate", 0.01, "fraction of malformed messages")
+	fs.IntVar(&workers, "workers", 1, "ingest workers in the measured process")
+	fs.IntVar(&batchRows, "batch-rows", ingest.DefaultConfig().BatchRows, "rows per ClickHouse insert, raw and end to end")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	gen.Seed = 1
+	if err := gen.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(c.clickhouse)
+	if err != nil || u.Host == "" {
+		return usagef("--clickhouse %q: want clickhouse://host:port", c.clickhouse)
+	}
+	u.Path = "/" + benchDatabase
+	dsn := u.String()
+	res := benchResult{Workers: workers, BatchRows: batchRows, Machine: machine()}
+
+	// The messages, in memory: the raw bound inserts their rows directly.
+	var msgs []generator.Message
+	sum, err := generator.Generate(gen, func(m generator.Message) error { msgs = append(msgs, m); return nil })
+	if err != nil {
+		return err
+	}
+	res.Messages = len(msgs)
+
+	conn, err := freshDatabase(ctx, dsn, log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	log.Info("bench: raw ClickHouse insert rate (the bound)", "messages", len(msgs))
+	rows, secs, err := rawInsert(ctx, conn, msgs, batchRows)
+	if err != nil {
+		return err
+	}
+	res.RawRows, res.RawRowsPerS = rows, float64(rows)/secs
+
+	if conn, err = freshDatabase(ctx, dsn, log); err != nil {
+		return err
+	}
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	cfg := ingest.DefaultConfig()
+	if err := ingest.EnsureTopics(ctx, []string{b.Addr()}, 4, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+		return err
+	}
+	log.Info("bench: producing to the embedded broker")
+	start := time.Now()
+	if _, err := generator.Produce(ctx, generator.KafkaConfig{Brokers: []string{b.Addr()}, RecordsTopic: cfg.RecordsTopic,
+		FeedbackTopic: cfg.FeedbackTopic}, gen, log); err != nil {
+		return err
+	}
+	res.ProducePerS = float64(len(msgs)) / time.Since(start).Seconds()
+
+	log.Info("bench: end to end, Kafka → transform → ClickHouse, in a separate worker process")
+	child, err := runIngestProcess(ctx, b.Addr(), dsn, workers, batchRows)
+	if err != nil {
+		return err
+	}
+	res.E2ESeconds, res.WorkerPeakRSS = child.ActiveSeconds, child.PeakRSSBytes
+	if child.ActiveSeconds > 0 {
+		res.E2EEventsPerS = float64(child.Consumed) / child.ActiveSeconds
+	}
+	if res.RawRowsPerS > 0 {
+		res.E2EOfRaw = res.E2EEventsPerS / res.RawRowsPerS
+	}
+	st, err := warehouse.ReadStats(ctx, conn)
+	if err != nil {
+		return err
+	}
+	res.StoredEvents, res.StoredFeedback, res.StoredRejects = st.Events, st.Feedback, st.Rejected
+	res.AccountedExactly = st.Events == uint64(sum.Records) && st.Feedback == uint64(sum.Feedback) && st.Rejected == uint64(sum.Malformed)
+	if err := printJSON(res); err != nil {
+		return err
+	}
+	if !res.AccountedExactly {
+		return fmt.Errorf("bench: stored rows %d/%d/%d differ from generated %d/%d/%d", st.Events, st.Feedback, st.Rejected,
+			sum.Records, sum.Feedback, sum.Malformed)
+	}
+	return nil
+}
+
+// freshDatabase drops and recreates the bench database and migrates it.
+func freshDatabase(ctx context.Context, dsn string, log *slog.Logger) (conn driver.Conn, err error) {
+	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
+		return nil, err
+	}
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDatabase); err != nil {
+		return nil, fmt.Errorf("drop bench database: %w", err)
+	}
+	conn.Close()
+	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
+		return nil, err
+	}
+	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// rawInsert decodes every message (untimed) and then times inserting the
+// rows with the sink ingest uses, batchRows at a time, with no Kafka at all.
+func rawInsert(ctx context.Context, conn driver.Conn, msgs []generator.Message, batchRows int) (rows int, secs float64, err error) {
+	tr, err := transform.New(transform.Config{PIIKey: []byte(devPIIKey)})
+	if err != nil {
+		return 0, 0, err
+	}
+	var batches []*ingest.Batch
+	cur := &ingest.Batch{}
+	for i, m := range msgs {
+		src := transform.Source{Topic: "bench", Partition: 0, Offset: int64(i)}
+		cur.Consumed++
+		if m.Topic == generator.Records {
+			if ev, rej := tr.DecodeRecord(src, m.Value); rej == nil {
+				cur.Events = append(cur.Events, ev)
+			} else {
+				cur.Rejects = append(cur.Rejects, *rej)
+			}
+		} else {
+			if ev, rej := tr.DecodeFeedback(src, m.Value); rej == nil {
+				cur.Feedback = append(cur.Feedback, ev)
+			} else {
+				cur.Rejects = append(cur.Rejects, *rej)
+			}
+		}
+		if cur.Consumed == batchRows {
+			batches = append(batches, cur)
+			cur = &ingest.Batch{}
+		}
+	}
+	batches = append(batches, cur)
+	sink := ingest.NewClickHouseSink(conn)
+	start := time.Now()
+	for _, b := range batches {
+		if err := sink.Write(ctx, b); err != nil {
+			return 0, 0, err
+		}
+		rows += len(b.Events) + len(b.Feedback) + len(b.Rejects)
+	}
+	return rows, time.Since(start).Seconds(), nil
+}
+
+// runIngestProcess runs `servicepulse ingest` as a child process, so its
+// memory is measured apart from the broker and the generator.
+func runIngestProcess(ctx context.Context, brokers, dsn string, workers, batchRows int) (ingestResult, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return ingestResult{}, fmt.Errorf("find own executable: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--clickhouse", dsn, "--dev",
+		"--until-idle", "2s", "--listen", "", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
+		"--workers", strconv.Itoa(workers), "--batch-rows", strconv.Itoa(batchRows), "--log-level", "warn")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return ingestResult{}, fmt.Errorf("ingest process: %w", err)
+	}
+	var res ingestResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return ingestResult{}, fmt.Errorf("ingest process printed %q: %w", out.String(), err)
+	}
+	return res, nil
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if v, ok := bytes.CutPrefix(line, []byte("model name")); ok {
+				model = string(bytes.TrimSpace(bytes.TrimLeft(v, "\t :")))
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s/%s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+}

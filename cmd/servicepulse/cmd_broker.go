@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"servicepulse/broker"
+)
+
+func runBroker(ctx context.Context, args []string) error {
+	var (
+		c   common
+		cfg broker.Config
+	)
+	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
+	c.register(fs)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:9092", "host:port to listen on")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory persisting topics, offsets and groups (empty: in memory)")
+	fs.IntVar(&cfg.Partitions, "partitions", 4, "partitions of auto-created topics")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	b, err := broker.Start(cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("embedded kafka broker listening (development only: production uses a real Kafka cluster)",
+		"addr", b.Addr(), "data_dir", cfg.DataDir)
+	<-ctx.Done()
+	log.Info("broker stopping")
+	b.Close()
+	return nil
+}

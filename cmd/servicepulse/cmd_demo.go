@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"servicepulse/broker"
+	"servicepulse/devenv"
+	"servicepulse/generator"
+	"servicepulse/ingest"
+	"servicepulse/sql"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+// demoDatabase is the database the demo owns: it is dropped and recreated on
+// each run so the summary's accounting starts from zero. No other database is
+// ever dropped.
+const demoDatabase = "servicepulse_demo"
+
+func runDemo(ctx context.Context, args []string) error {
+	var (
+		c       common
+		gen     generator.Config
+		dir     string
+		keep    bool
+		workers int
+	)
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	c.register(fs)
+	_ = fs.Set("clickhouse", envOr("SERVICEPULSE_CLICKHOUSE", "clickhouse://127.0.0.1:9000/"+demoDatabase))
+	fs.StringVar(&dir, "dir", ".servicepulse", "working directory for a locally started ClickHouse")
+	fs.Int64Var(&gen.Seed, "seed", 1, "random seed of the generated traffic")
+	fs.IntVar(&gen.Tickets, "tickets", 20000, "service requests to generate")
+	fs.Float64Var(&gen.BadRate, "bad-rate", 0.01, "fraction of malformed messages")
+	fs.IntVar(&workers, "workers", 2, "ingest workers")
+	fs.BoolVar(&keep, "keep-data", false, "keep the demo database's earlier contents instead of starting from zero")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := gen.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	d := demo{log: log, start: time.Now()}
+
+	d.stage("ClickHouse")
+	dsn, err := d.clickhouse(ctx, c.clickhouse, dir)
+	if err != nil {
+		return err
+	}
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if db := databaseOf(dsn); db == demoDatabase && !keep {
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+demoDatabase); err != nil {
+			return fmt.Errorf("reset demo database: %w", err)
+		}
+		conn.Close()
+		if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
+			return err
+		}
+	}
+
+	d.stage("Kafka (embedded broker)")
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	brokers := []string{b.Addr()}
+	log.Info("embedded broker up", "addr", b.Addr())
+
+	d.stage("migrate")
+	applied, err := sql.Migrate(ctx, conn, log)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", "versions", applied)
+
+	d.stage("generate traffic")
+	cfg := ingest.DefaultConfig()
+	cfg.Brokers, cfg.Workers, cfg.UntilIdle = brokers, workers, 3*time.Second
+	if err := ingest.EnsureTopics(ctx, brokers, 4, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+		return err
+	}
+	sum, err := generator.Produce(ctx, generator.KafkaConfig{
+		Brokers: brokers, RecordsTopic: cfg.RecordsTopic, FeedbackTopic: cfg.FeedbackTopic,
+	}, gen, log)
+	if err != nil {
+		return err
+	}
+
+	d.stage("ingest until caught up")
+	key, err := transform.LoadPIIKey(os.Getenv("SERVICEPULSE_PII_KEY_FILE"))
+	if err != nil {
+		log.Warn("demo: no PII key set, pseudonymising generated data with the public development key")
+		key = []byte(devPIIKey)
+	}
+	res, err := ingestOnce(ctx, cfg, dsn, 4, key, "", log)
+	if err != nil {
+		return err
+	}
+
+	d.stage("summary")
+	st, err := warehouse.ReadStats(ctx, conn)
+	if err != nil {
+		return err
+	}
+	return d.summary(os.Stdout, dsn, sum, res, st)
+}
+
+type demo struct {
+	log   *slog.Logger
+	start time.Time
+	n     int
+}
+
+const demoStages = 6
+
+func (d *demo) stage(name string) {
+	d.n++
+	fmt.Fprintf(os.Stderr, "\n[%d/%d] %s  (%.1fs)\n", d.n, demoStages, name, time.Since(d.start).Seconds())
+}
+
+// clickhouse returns the DSN of a reachable ClickHouse: the one named by dsn
+// if it answers, else a local server started (and installed if needed) in dir.
+func (d *demo) clickhouse(ctx context.Context, dsn, dir string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return "", usagef("--clickhouse %q: want clickhouse://host:port/database", dsn)
+	}
+	if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+		c.Close()
+		d.log.Info("reusing the ClickHouse that answers", "addr", u.Host)
+		return dsn, nil
+	}
+	port := 9000
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		port = p
+	}
+	d.log.Info("no ClickHouse answers; starting a local one", "addr", u.Host, "dir", dir+"/clickhouse")
+	cfg := devenv.DefaultClickHouseConfig()
+	cfg.Dir, cfg.TCPPort, cfg.Detach = dir+"/clickhouse", port, true
+	srv, err := devenv.EnsureClickHouse(ctx, cfg, d.log)
+	if err != nil {
+		return "", err
+	}
+	d.log.Info("local ClickHouse running (it keeps running after the demo)", "pid", srv.PID(),
+		"stop_with", "servicepulse clickhouse stop --dir "+dir+"/clickhouse")
+	return dsn, nil
+}
+
+func databaseOf(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return strings.Trim(u.Path, "/")
+}
+
+func (d *demo) summary(w *os.File, dsn string, sum generator.Summary, res ingestResult, st warehouse.Stats) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nservicepulse demo — %d tickets, seed %d, %s … %s\n\n", sum.Tickets, sum.Seed,
+		sum.From.Format(time.DateOnly), sum.To.Format(time.DateOnly))
+	fmt.Fprintln(tw, "\tgenerated\tstored in ClickHouse\t")
+	check := func(name string, want int, got uint64) {
+		mark := "ok"
+		if uint64(want) != got {
+			mark = "MISMATCH"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", name, want, got, mark)
+	}
+	check("service records", sum.Records, st.Events)
+	check("feedback", sum.Feedback, st.Feedback)
+	check("malformed → rejects", sum.Malformed, st.Rejected)
+	reasons := make([]string, 0, len(sum.MalformedByReason))
+	for r := range sum.MalformedByReason {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		check("  "+r, sum.MalformedByReason[r], st.RejectedByReason[r])
+	}
+	fmt.Fprintf(tw, "\ningested %d messages in %.1fs of work (%.0f messages/s)\n", res.Consumed, res.ActiveSeconds,
+		float64(res.Consumed)/max(res.ActiveSeconds, 1e-9))
+	fmt.Fprintf(tw, "ClickHouse: %s    total time: %.1fs\n", dsn, time.Since(d.start).Seconds())
+	fmt.Fprintf(tw, "try: servicepulse stats --clickhouse %s\n", dsn)
+	return tw.Flush()
+}

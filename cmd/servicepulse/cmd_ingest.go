@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"servicepulse/ingest"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+// devPIIKey pseudonymises in --dev mode only. It is public, so pseudonyms
+// made with it protect nothing: --dev is for generated data.
+const devPIIKey = "servicepulse-dev-key-NOT-SECRET-do-not-use-in-production"
+
+type ingestFlags struct {
+	common
+	topics     topicFlags
+	cfg        ingest.Config
+	listen     string
+	piiKeyFile string
+	dev        bool
+}
+
+func (f *ingestFlags) register(fs *flag.FlagSet) {
+	f.common.register(fs)
+	f.topics.register(fs)
+	f.cfg = ingest.DefaultConfig()
+	fs.StringVar(&f.cfg.Group, "group", f.cfg.Group, "consumer group; workers of one group share the partitions")
+	fs.IntVar(&f.cfg.Workers, "workers", f.cfg.Workers, "consumer-group members in this process")
+	fs.IntVar(&f.cfg.BatchRows, "batch-rows", f.cfg.BatchRows, "flush a batch at this many messages")
+	fs.DurationVar(&f.cfg.BatchInterval, "batch-interval", f.cfg.BatchInterval, "flush a non-empty batch this long after its first message")
+	fs.DurationVar(&f.cfg.UntilIdle, "until-idle", 0, "exit after this long without new messages (0: run until SIGTERM)")
+	fs.StringVar(&f.listen, "listen", envOr("SERVICEPULSE_LISTEN", "127.0.0.1:9464"), "address serving /metrics and /healthz (empty: off)")
+	fs.StringVar(&f.piiKeyFile, "pii-key-file", envOr("SERVICEPULSE_PII_KEY_FILE", ""), "file holding the HMAC key for personal data (or env SERVICEPULSE_PII_KEY)")
+	fs.BoolVar(&f.dev, "dev", false, "allow running without a PII key, with a public development key (generated data only)")
+}
+
+// piiKey returns the pseudonymisation key, or the public development key when
+// --dev allows it.
+func (f *ingestFlags) piiKey(log *slog.Logger) ([]byte, error) {
+	key, err := transform.LoadPIIKey(f.piiKeyFile)
+	switch {
+	case err == nil:
+		return key, nil
+	case errors.Is(err, transform.ErrNoPIIKey) && f.dev:
+		log.Warn("!!! DEVELOPMENT MODE: no PII key set, pseudonymising with a PUBLIC key; personal data is NOT protected. Never use --dev with real customer data !!!")
+		return []byte(devPIIKey), nil
+	case errors.Is(err, transform.ErrNoPIIKey):
+		return nil, usagef("ingest needs a PII key: set SERVICEPULSE_PII_KEY to at least 16 random bytes, or pass --pii-key-file FILE (or --dev for generated data)")
+	}
+	return nil, err
+}
+
+func (f *ingestFlags) config() ingest.Config {
+	cfg := f.cfg
+	cfg.Brokers = f.brokerList()
+	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = f.topics.records, f.topics.feedback, f.topics.dlq
+	if n, err := strconv.Atoi(os.Getenv("SERVICEPULSE_FAULT_CRASH_AFTER_WRITES")); err == nil {
+		cfg.CrashAfterWrites = n
+	}
+	return cfg
+}
+
+func runIngest(ctx context.Context, args []string) error {
+	var f ingestFlags
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := f.topics.validate(); err != nil {
+		return err
+	}
+	cfg := f.config()
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	log, err := f.logger()
+	if err != nil {
+		return err
+	}
+	key, err := f.piiKey(log)
+	if err != nil {
+		return err
+	}
+	totals, err := ingestOnce(ctx, cfg, f.clickhouse, f.topics.partitions, key, f.listen, log)
+	if err != nil {
+		return err
+	}
+	return printJSON(totals)
+}
+
+// ingestResult is what `ingest` prints.
+type ingestResult struct {
+	ingest.Totals
+	Seconds      float64 `json:"seconds"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"` // the process's high-water mark (VmHWM)
+}
+
+// ingestOnce connects, runs the pipeline until ctx ends or it is idle, and
+// returns its totals.
+func ingestOnce(ctx context.Context, cfg ingest.Config, dsn string, partitions int, key []byte, listen string, log *slog.Logger) (ingestResult, error) {
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	if err != nil {
+		return ingestResult{}, err
+	}
+	defer conn.Close()
+	if err := ingest.EnsureTopics(ctx, cfg.Brokers, partitions, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+		return ingestResult{}, err
+	}
+	tr, err := transform.New(transform.Config{PIIKey: key})
+	if err != nil {
+		return ingestResult{}, err
+	}
+	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, key)
+	defer dlq.Close()
+	p, err := ingest.New(cfg, tr, ingest.NewClickHouseSink(conn), dlq, log)
+	if err != nil {
+		return ingestResult{}, err
+	}
+	if listen != "" {
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return ingestResult{}, fmt.Errorf("--listen %q: %w", listen, err)
+		}
+		srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		log.Info("serving /metrics and /healthz", "addr", ln.Addr().String())
+	}
+	start := time.Now()
+	log.Info("ingest starting", "brokers", cfg.Brokers, "group", cfg.Group, "workers", cfg.Workers,
+		"topics", []string{cfg.RecordsTopic, cfg.FeedbackTopic}, "dlq", cfg.DLQTopic)
+	t, err := p.Run(ctx)
+	secs := time.Since(start).Seconds()
+	return ingestResult{Totals: t, Seconds: secs, PeakRSSBytes: peakRSS()}, err
+}
+
+// peakRSS is the process's peak resident memory from /proc/self/status
+// (VmHWM, in kB), or 0 where that file does not exist.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

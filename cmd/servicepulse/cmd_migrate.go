@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"servicepulse/sql"
+	"servicepulse/warehouse"
+)
+
+func runMigrate(ctx context.Context, args []string) error {
+	var c common
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	c.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	applied, err := sql.Migrate(ctx, conn, log)
+	if err != nil {
+		return err
+	}
+	return printJSON(map[string]any{"applied": applied})
+}

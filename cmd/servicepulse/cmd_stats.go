@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"servicepulse/warehouse"
+)
+
+func runStats(ctx context.Context, args []string) error {
+	var c common
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	c.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	st, err := warehouse.ReadStats(ctx, conn)
+	if err != nil {
+		return err
+	}
+	return printJSON(st)
+}

@@ -1,0 +1,376 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/segmentio/kafka-go"
+
+	"servicepulse/generator"
+	"servicepulse/ingest"
+	"servicepulse/internal/testenv"
+	"servicepulse/sql"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+var testKey = []byte("integration-test-pii-key-0123456789")
+
+// stack is one test's private slice of the real servers: a fresh ClickHouse
+// database and topic names no other test uses.
+type stack struct {
+	dsn     string
+	conn    driver.Conn
+	brokers []string
+	cfg     ingest.Config
+	log     *slog.Logger
+}
+
+func newStack(t *testing.T, logTo io.Writer) *stack {
+	t.Helper()
+	if logTo == nil {
+		logTo = logSink(t)
+	}
+	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	dsn, _ := testenv.FreshDatabase(t)
+	return newStackOn(t, dsn, log)
+}
+
+func newStackOn(t *testing.T, dsn string, log *slog.Logger) *stack {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	brokers := testenv.Brokers(t)
+	cfg := ingest.DefaultConfig()
+	cfg.Brokers = brokers
+	cfg.RecordsTopic = testenv.Unique("records")
+	cfg.FeedbackTopic = testenv.Unique("feedback")
+	cfg.DLQTopic = testenv.Unique("dlq")
+	cfg.Group = testenv.Unique("group")
+	cfg.UntilIdle = 3 * time.Second
+	cfg.BatchRows = 20000
+	cfg.RetryMin, cfg.RetryMax = 50*time.Millisecond, time.Second
+	if err := ingest.EnsureTopics(ctx, brokers, 4, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+		t.Fatal(err)
+	}
+	return &stack{dsn: dsn, conn: conn, brokers: brokers, cfg: cfg, log: log}
+}
+
+// produce writes generated traffic into the stack's topics.
+func (s *stack) produce(t *testing.T, tickets int, badRate float64) generator.Summary {
+	t.Helper()
+	return s.produceConfig(t, generator.Config{Seed: 42, Tickets: tickets, BadRate: badRate})
+}
+
+func (s *stack) produceConfig(t *testing.T, gen generator.Config) generator.Summary {
+	t.Helper()
+	sum, err := generator.Produce(context.Background(), generator.KafkaConfig{
+		Brokers: s.brokers, RecordsTopic: s.cfg.RecordsTopic, FeedbackTopic: s.cfg.FeedbackTopic,
+	}, gen, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("produced %d records, %d feedback, %d malformed %v", sum.Records, sum.Feedback, sum.Malformed, sum.MalformedByReason)
+	return sum
+}
+
+func (s *stack) pipeline(t *testing.T, cfg ingest.Config) *ingest.Pipeline {
+	t.Helper()
+	tr, err := transform.New(transform.Config{PIIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, testKey)
+	t.Cleanup(func() { dlq.Close() })
+	p, err := ingest.New(cfg, tr, ingest.NewClickHouseSink(s.conn), dlq, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (s *stack) ingest(t *testing.T, cfg ingest.Config) ingest.Totals {
+	t.Helper()
+	tot, err := s.pipeline(t, cfg).Run(context.Background())
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	return tot
+}
+
+// assertExact checks that ClickHouse holds exactly the generated valid
+// messages and exactly the malformed ones as rejects, per reason.
+func (s *stack) assertExact(t *testing.T, sum generator.Summary) {
+	t.Helper()
+	st, err := warehouse.ReadStats(context.Background(), s.conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != uint64(sum.Records) || st.Feedback != uint64(sum.Feedback) || st.Rejected != uint64(sum.Malformed) {
+		t.Errorf("stored events/feedback/rejects = %d/%d/%d, generated %d/%d/%d",
+			st.Events, st.Feedback, st.Rejected, sum.Records, sum.Feedback, sum.Malformed)
+	}
+	want := map[string]uint64{}
+	for r, n := range sum.MalformedByReason {
+		want[r] = uint64(n)
+	}
+	if !maps.Equal(want, st.RejectedByReason) {
+		t.Errorf("rejects by reason = %v, want %v", st.RejectedByReason, want)
+	}
+	if len(want) < len(transform.Reasons) {
+		t.Errorf("generator covered %d reject reasons, want all %d", len(want), len(transform.Reasons))
+	}
+}
+
+// TestIntegrationExactAccounting is the headline guarantee: 100,000 tickets
+// with 1% malformed messages, two workers sharing the group; afterwards the
+// fact tables hold exactly the valid messages and the rejects table exactly
+// the malformed ones, per reason. Running again from offset 0 (a new group)
+// changes nothing.
+func TestIntegrationExactAccounting(t *testing.T) {
+	s := newStack(t, nil)
+	sum := s.produce(t, 100_000, 0.01)
+	cfg := s.cfg
+	cfg.Workers = 2
+	tot := s.ingest(t, cfg)
+	if want := int64(sum.Records + sum.Feedback + sum.Malformed); tot.Consumed != want {
+		t.Errorf("consumed %d messages, produced %d", tot.Consumed, want)
+	}
+	if tot.Rejected != int64(sum.Malformed) {
+		t.Errorf("rejected %d, want %d", tot.Rejected, sum.Malformed)
+	}
+	s.assertExact(t, sum)
+	s.assertDLQ(t, sum)
+
+	t.Run("same group again consumes nothing", func(t *testing.T) {
+		tot := s.ingest(t, cfg)
+		if tot.Consumed != 0 {
+			t.Errorf("second run of the same group consumed %d messages, want 0 (offsets were committed)", tot.Consumed)
+		}
+	})
+	t.Run("new group from offset 0 double-counts nothing", func(t *testing.T) {
+		again := cfg
+		again.Group = testenv.Unique("replay")
+		tot := s.ingest(t, again)
+		if tot.Consumed != int64(sum.Records+sum.Feedback+sum.Malformed) {
+			t.Errorf("replay consumed %d, want every message again", tot.Consumed)
+		}
+		s.assertExact(t, sum)
+	})
+}
+
+// assertDLQ reads the dead-letter topic: every malformed message is there with
+// its reason in the headers and its original bytes sealed.
+func (s *stack) assertDLQ(t *testing.T, sum generator.Summary) {
+	t.Helper()
+	byReason := map[string]int{}
+	seen := map[string]bool{}
+	for _, m := range readAll(t, s.brokers, s.cfg.DLQTopic) {
+		h := headers(m)
+		pos := h[ingest.HeaderTopic] + "/" + h[ingest.HeaderPartition] + "/" + h[ingest.HeaderOffset]
+		if seen[pos] { // at-least-once: a duplicate dead letter is allowed, counted once
+			continue
+		}
+		seen[pos] = true
+		byReason[h[ingest.HeaderReason]]++
+		if _, err := transform.OpenDLQ(testKey, m.Value); err != nil {
+			t.Fatalf("dead letter %s: cannot open sealed payload: %v", pos, err)
+		}
+	}
+	if !maps.Equal(byReason, sum.MalformedByReason) {
+		t.Errorf("DLQ by reason = %v, want %v", byReason, sum.MalformedByReason)
+	}
+}
+
+func headers(m kafka.Message) map[string]string {
+	h := map[string]string{}
+	for _, x := range m.Headers {
+		h[x.Key] = string(x.Value)
+	}
+	return h
+}
+
+// readAll reads a topic from the beginning to its current end.
+func readAll(t *testing.T, brokers []string, topic string) []kafka.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := conn.ReadPartitions(topic)
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []kafka.Message
+	for _, p := range parts {
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: p.ID, MaxWait: 100 * time.Millisecond})
+		pc, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, err := pc.ReadLastOffset()
+		pc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := int64(0); off < last; off++ {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				t.Fatalf("read %s/%d: %v", topic, p.ID, err)
+			}
+			out = append(out, m)
+		}
+		r.Close()
+	}
+	return out
+}
+
+// TestIntegrationClickHouseOutage stops a private ClickHouse server for
+// several seconds in the middle of ingest: the workers retry with backoff,
+// /healthz reports the failure, fetching pauses, and once the server is back
+// everything lands exactly once.
+func TestIntegrationClickHouseOutage(t *testing.T) {
+	srv := testenv.PrivateClickHouse(t)
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(&logs, logSink(t)), nil))
+	s := newStackOn(t, srv.DSN()+"/outage", log)
+	sum := s.produce(t, 30_000, 0.01)
+
+	cfg := s.cfg
+	cfg.BatchRows = 5000 // many batches, so the outage lands mid-stream
+	cfg.UntilIdle = 8 * time.Second
+	p := s.pipeline(t, cfg)
+	health := httptest.NewServer(p.Handler())
+	defer health.Close()
+
+	done := make(chan error, 1)
+	go func() { _, err := p.Run(context.Background()); done <- err }()
+
+	waitFor(t, 60*time.Second, "first batches written", func() bool { return p.Totals().Batches >= 2 })
+	ctx := context.Background()
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("clickhouse stopped")
+	waitFor(t, 30*time.Second, "/healthz to report the outage", func() bool {
+		resp, err := http.Get(health.URL + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	during := p.Totals().Consumed
+	time.Sleep(4 * time.Second)
+	if after := p.Totals().Consumed; after != during {
+		t.Errorf("committed %d more messages while ClickHouse was down", after-during)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("clickhouse started again")
+	if err := <-done; err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Error("no retry was logged during the outage")
+	}
+	resp, err := http.Get(health.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz after recovery = %d, want 200", resp.StatusCode)
+	}
+	s.assertExact(t, sum)
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestIntegrationWorkersShareGroup runs two separate pipelines in one group:
+// both get partitions, and together they store everything exactly once.
+func TestIntegrationWorkersShareGroup(t *testing.T) {
+	s := newStack(t, nil)
+	sum := s.produce(t, 20_000, 0.01)
+	cfg := s.cfg
+	cfg.UntilIdle = 10 * time.Second // longer than a rebalance
+	var wg sync.WaitGroup
+	totals := make([]ingest.Totals, 2)
+	for i := range totals {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			totals[i] = s.ingest(t, cfg)
+		}()
+	}
+	wg.Wait()
+	for i, tot := range totals {
+		if tot.Consumed == 0 {
+			t.Errorf("member %d consumed nothing: the partitions were not shared", i)
+		}
+	}
+	if got, want := totals[0].Consumed+totals[1].Consumed, int64(sum.Records+sum.Feedback+sum.Malformed); got < want {
+		t.Errorf("members consumed %d together, want at least %d", got, want)
+	}
+	s.assertExact(t, sum)
+}
+
+// logSink collects a test's logs and prints them only if the test failed.
+// (Writing to t.Log directly would panic when a library goroutine logs after
+// the test ended.)
+func logSink(t *testing.T) io.Writer {
+	var b syncBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(b.String())
+		}
+	})
+	return &b
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
