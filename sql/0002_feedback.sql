@@ -23,5 +23,5 @@ CREATE TABLE IF NOT EXISTS feedback
     ingested_at        DateTime('UTC')
 )
 ENGINE = ReplacingMergeTree(ingested_at)
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (partner_id, request_id, event_id)

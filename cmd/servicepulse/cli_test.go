@@ -23,6 +23,7 @@ func TestBadInvocationsSayWhatToFix(t *testing.T) {
 		{"batch rows", []string{"ingest", "--dev", "--batch-rows", "-5"}, "--batch-rows -5"},
 		{"negative idle", []string{"ingest", "--dev", "--until-idle", "-1s"}, "--until-idle"},
 		{"no pii key", []string{"ingest"}, "SERVICEPULSE_PII_KEY"},
+		{"memory limit", []string{"ingest", "--dev", "--memory-limit", "lots"}, `--memory-limit "lots"`},
 		{"empty brokers", []string{"ingest", "--dev", "--brokers", ""}, "--brokers"},
 		{"same topics", []string{"ingest", "--dev", "--records-topic", "x", "--feedback-topic", "x"}, "topics must differ"},
 		{"bad log level", []string{"ingest", "--dev", "--log-level", "loud"}, `--log-level "loud"`},

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type ingestFlags struct {
 	listen     string
 	piiKeyFile string
 	dev        bool
+	memLimit   string
 }
 
 func (f *ingestFlags) register(fs *flag.FlagSet) {
@@ -42,6 +44,7 @@ func (f *ingestFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.cfg.UntilIdle, "until-idle", 0, "exit after this long without new messages (0: run until SIGTERM)")
 	fs.StringVar(&f.listen, "listen", envOr("SERVICEPULSE_LISTEN", "127.0.0.1:9464"), "address serving /metrics and /healthz (empty: off)")
 	fs.StringVar(&f.piiKeyFile, "pii-key-file", envOr("SERVICEPULSE_PII_KEY_FILE", ""), "file holding the HMAC key for personal data (or env SERVICEPULSE_PII_KEY)")
+	fs.StringVar(&f.memLimit, "memory-limit", envOr("SERVICEPULSE_MEMORY_LIMIT", "256MiB"), "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; 0 disables")
 	fs.BoolVar(&f.dev, "dev", false, "allow running without a PII key, with a public development key (generated data only)")
 }
 
@@ -85,9 +88,16 @@ func runIngest(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	limit, err := parseBytes(f.memLimit)
+	if err != nil {
+		return usagef("--memory-limit %q: want a size like 256MiB, 1GiB or 0", f.memLimit)
+	}
 	log, err := f.logger()
 	if err != nil {
 		return err
+	}
+	if limit > 0 {
+		debug.SetMemoryLimit(limit)
 	}
 	key, err := f.piiKey(log)
 	if err != nil {
@@ -160,4 +170,22 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// parseBytes reads a size such as 256MiB, 1GiB, 512KiB or a plain byte count.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("bad size %q", s)
+			}
+			return n * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("bad size %q", s)
 }

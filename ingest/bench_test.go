@@ -1,0 +1,67 @@
+package ingest_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"servicepulse/generator"
+	"servicepulse/ingest"
+	"servicepulse/internal/testenv"
+	"servicepulse/sql"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+// benchBatch decodes generated traffic into one batch of about n messages.
+func benchBatch(b *testing.B, n int) *ingest.Batch {
+	b.Helper()
+	tr, err := transform.New(transform.Config{PIIKey: testKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := &ingest.Batch{}
+	_, err = generator.Generate(generator.Config{Seed: 1, Tickets: n / 9, Now: time.Now()}, func(m generator.Message) error {
+		src := transform.Source{Topic: "bench", Offset: int64(batch.Consumed)}
+		batch.Consumed++
+		if m.Topic == generator.Records {
+			if ev, rej := tr.DecodeRecord(src, m.Value); rej == nil {
+				batch.Events = append(batch.Events, ev)
+			}
+		} else if ev, rej := tr.DecodeFeedback(src, m.Value); rej == nil {
+			batch.Feedback = append(batch.Feedback, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return batch
+}
+
+// BenchmarkIntegrationClickHouseSink measures writing one 50k-message batch
+// into the real ClickHouse server (the raw bound of the pipeline).
+func BenchmarkIntegrationClickHouseSink(b *testing.B) {
+	dsn, _ := testenv.FreshDatabase(b)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+		b.Fatal(err)
+	}
+	batch := benchBatch(b, 50000)
+	sink := ingest.NewClickHouseSink(conn)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := sink.Write(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*(len(batch.Events)+len(batch.Feedback)))/b.Elapsed().Seconds(), "rows/s")
+}

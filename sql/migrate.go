@@ -1,0 +1,214 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+const createRecordTable = `CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version    UInt32,
+    name       String,
+    checksum   String,
+    applied_at DateTime('UTC')
+)
+ENGINE = ReplacingMergeTree(applied_at)
+ORDER BY version`
+
+// The migrator's own queries; the chdb test runs them on current ClickHouse.
+const (
+	recordTableExists = "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'"
+	readRecords       = "SELECT version, name, checksum FROM schema_migrations FINAL"
+	columnExists      = "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?"
+)
+
+// Migrate applies the shipped migrations that the connection's database has
+// not recorded yet, in version order, and returns the versions it applied
+// (on error, those applied before it).
+//
+// It is safe to run twice and from several processes at once. ClickHouse has
+// no lock to take, so instead every statement is idempotent (enforced by
+// Migrations) and schema_migrations, a ReplacingMergeTree keyed by version,
+// collapses the record that each concurrent run writes; readers use FINAL.
+//
+// Before applying anything it fails if an applied migration's file has
+// changed since: the fix is a new migration, never an edited one.
+func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) (applied []int, err error) {
+	migs, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	return migrate(ctx, conn, log, migs)
+}
+
+// Pending returns the shipped migrations that Migrate would apply, without
+// changing anything, for a dry run or a status report. Like Migrate it fails
+// if an applied migration's file has changed.
+func Pending(ctx context.Context, conn driver.Conn) ([]Migration, error) {
+	migs, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	return pending(ctx, conn, slog.New(slog.DiscardHandler), migs)
+}
+
+func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration) ([]int, error) {
+	ctx, err := withServerSettings(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Exec(ctx, createRecordTable); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	todo, err := pending(ctx, conn, log, migs)
+	if err != nil {
+		return nil, err
+	}
+	if len(todo) == 0 {
+		log.Info("schema up to date", "migrations", len(migs))
+		return nil, nil
+	}
+	var applied []int
+	for _, m := range todo {
+		start := time.Now()
+		for i, stmt := range m.Statements {
+			if err := apply(ctx, conn, stmt); err != nil {
+				return applied, fmt.Errorf("migration %s, statement %d (%s): %w", m.Name, i+1, abbreviate(stmt), err)
+			}
+		}
+		if err := record(ctx, conn, m); err != nil {
+			return applied, err
+		}
+		applied = append(applied, m.Version)
+		log.Info("applied migration", "name", m.Name, "statements", len(m.Statements), "took", time.Since(start).Round(time.Millisecond))
+	}
+	return applied, nil
+}
+
+// pending compares migs with the records and returns those not applied yet.
+func pending(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration) ([]Migration, error) {
+	done, err := records(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var todo []Migration
+	shipped := map[int]bool{}
+	for _, m := range migs {
+		shipped[m.Version] = true
+		rec, ok := done[m.Version]
+		switch {
+		case !ok:
+			todo = append(todo, m)
+		case rec.checksum != m.Checksum:
+			return nil, fmt.Errorf("migration %s changed after it was applied; add a new migration instead (applied as %s with checksum %.12s, file now has %.12s)",
+				m.Name, rec.name, rec.checksum, m.Checksum)
+		}
+	}
+	for v, rec := range done {
+		if !shipped[v] {
+			// A newer binary migrated this database; older binaries keep
+			// working as long as migrations only add things.
+			log.Warn("database has a migration this binary does not know", "name", rec.name)
+		}
+	}
+	return todo, nil
+}
+
+type migrationRecord struct{ name, checksum string }
+
+func records(ctx context.Context, conn driver.Conn) (map[int]migrationRecord, error) {
+	var n uint64
+	if err := conn.QueryRow(ctx, recordTableExists).Scan(&n); err != nil {
+		return nil, fmt.Errorf("look for schema_migrations: %w", err)
+	}
+	out := map[int]migrationRecord{}
+	if n == 0 {
+		return out, nil
+	}
+	rows, err := conn.Query(ctx, readRecords)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			v   uint32
+			rec migrationRecord
+		)
+		if err := rows.Scan(&v, &rec.name, &rec.checksum); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		out[int(v)] = rec
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return out, nil
+}
+
+// apply runs one statement. ADD COLUMN is the one allowed form that is not
+// idempotent by its syntax on 18.16, so it is skipped when the column exists;
+// if it fails, a concurrent migrator may have added the column between the
+// check and the ALTER, which is success too.
+func apply(ctx context.Context, conn driver.Conn, stmt string) error {
+	m := addColumn.FindStringSubmatch(stmt)
+	if m == nil {
+		return conn.Exec(ctx, stmt)
+	}
+	if ok, err := hasColumn(ctx, conn, m[1], m[2]); err != nil || ok {
+		return err
+	}
+	err := conn.Exec(ctx, stmt)
+	if err != nil {
+		if ok, _ := hasColumn(ctx, conn, m[1], m[2]); ok {
+			return nil
+		}
+	}
+	return err
+}
+
+func hasColumn(ctx context.Context, conn driver.Conn, table, column string) (bool, error) {
+	var n uint64
+	err := conn.QueryRow(ctx, columnExists, table, column).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up column %s.%s: %w", table, column, err)
+	}
+	return n > 0, nil
+}
+
+func record(ctx context.Context, conn driver.Conn, m Migration) error {
+	// 18.16 needs the column list; an INSERT … VALUES through Exec hangs there.
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, checksum, applied_at)")
+	if err != nil {
+		return fmt.Errorf("record migration %s: %w", m.Name, err)
+	}
+	if err := batch.Append(uint32(m.Version), m.Name, m.Checksum, time.Now().UTC()); err != nil {
+		return fmt.Errorf("record migration %s: %w", m.Name, err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("record migration %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+// withServerSettings adds the settings our DDL needs on this server's
+// version: ClickHouse 18.x creates LowCardinality columns only with
+// allow_experimental_low_cardinality_type=1, a setting that current
+// ClickHouse rejects as unknown (Code 115).
+func withServerSettings(ctx context.Context, conn driver.Conn) (context.Context, error) {
+	v, err := conn.ServerVersion()
+	if err != nil {
+		return ctx, fmt.Errorf("server version: %w", err)
+	}
+	if v.Version.Major >= 19 {
+		return ctx, nil
+	}
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+		"allow_experimental_low_cardinality_type": 1,
+	})), nil
+}
