@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -34,7 +35,14 @@ func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
 		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
-			log.Warn("kafka reader", "msg", fmt.Sprintf(msg, args...))
+			text := fmt.Sprintf(msg, args...)
+			// An idle long poll sometimes outlives kafka-go's own read
+			// deadline (set to MaxWait); it reconnects and goes on. Not news.
+			if strings.Contains(text, "i/o timeout") {
+				log.Debug("kafka reader", "msg", text)
+				return
+			}
+			log.Warn("kafka reader", "msg", text)
 		}),
 	})
 }

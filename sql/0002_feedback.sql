@@ -24,4 +24,4 @@ CREATE TABLE IF NOT EXISTS feedback
 )
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYear(occurred_at)
-ORDER BY (partner_id, request_id, event_id)
+ORDER BY (request_id, event_id)

@@ -37,6 +37,9 @@ var commands = map[string]command{
 	"demo":       {"set up everything locally and run the pipeline end to end", runDemo},
 	"bench":      {"measure raw ClickHouse insert rate, end-to-end rate and worker memory", runBench},
 	"clickhouse": {"start or stop a local ClickHouse server (development, tests)", runClickHouse},
+	"contracts":  {"check or load a contracts file (SLA terms, targets, weights) into ClickHouse", runContracts},
+	"kpi":        {"print the catalog's KPIs for a date range (`kpi list` prints the catalog)", runKPI},
+	"refresh":    {"bring request states (SLA outcomes, breaches) up to date with the events", runRefresh},
 }
 
 func run(ctx context.Context, args []string) error {
@@ -132,6 +135,26 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
+}
+
+// parseWithArgs parses flags that may stand before, between or after the
+// positional arguments, and returns the positional ones.
+func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, parse(fs, []string{"-h"})
+			}
+			return nil, usagef("%s: %v (run `servicepulse %s -h`)", fs.Name(), err, fs.Name())
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // printJSON writes the command's one-object result on stdout.

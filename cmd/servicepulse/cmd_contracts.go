@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"servicepulse/contracts"
+	"servicepulse/metrics"
+	"servicepulse/warehouse"
+)
+
+// runContracts handles `contracts load FILE` and `contracts check FILE`.
+func runContracts(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "load" && args[0] != "check") {
+		return usagef("contracts: want `contracts load FILE` or `contracts check FILE`")
+	}
+	verb := args[0]
+	var c common
+	fs := flag.NewFlagSet("contracts "+verb, flag.ContinueOnError)
+	c.register(fs)
+	files, err := parseWithArgs(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("contracts %s: give exactly one contracts file (YAML)", verb)
+	}
+	f, err := contracts.ParseFile(files[0])
+	if err != nil {
+		return err
+	}
+	if err := f.CheckKPIs(metrics.Known); err != nil {
+		return err
+	}
+	if verb == "check" {
+		return printJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "valid": true})
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	n, err := contracts.Load(ctx, conn, f)
+	if err != nil {
+		return err
+	}
+	return printJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "versions": n})
+}

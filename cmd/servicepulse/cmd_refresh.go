@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"servicepulse/sla"
+	"servicepulse/warehouse"
+)
+
+func runRefresh(ctx context.Context, args []string) error {
+	var (
+		c   common
+		all bool
+	)
+	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
+	c.register(fs)
+	fs.BoolVar(&all, "all", false, "rebuild every request (after changing a contract version's terms)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	r := sla.NewRefresher(conn, log)
+	var res sla.Result
+	if all {
+		res, err = r.RefreshAll(ctx)
+	} else {
+		res, err = r.Refresh(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	return printJSON(res)
+}

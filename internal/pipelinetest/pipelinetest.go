@@ -1,0 +1,156 @@
+// Package pipelinetest runs the real pipeline for tests: messages produced to
+// Kafka, consumed by an ingest pipeline into a fresh ClickHouse database,
+// request states refreshed. Tests of later stages (KPIs, dashboards, reports)
+// start from data that went the whole way.
+package pipelinetest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/segmentio/kafka-go"
+
+	"servicepulse/contracts"
+	"servicepulse/ingest"
+	"servicepulse/internal/testenv"
+	"servicepulse/sla"
+	"servicepulse/sql"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+// Key is the PII key of test pipelines.
+var Key = []byte("pipelinetest-pii-key-0123456789")
+
+// Stack is one test's private pipeline: a fresh database, its own topics.
+type Stack struct {
+	DSN     string
+	Conn    driver.Conn
+	Brokers []string
+	Config  ingest.Config
+	Log     *slog.Logger
+}
+
+// New starts a stack: migrated database, created topics.
+func New(t testing.TB) *Stack {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(logSink(t), nil))
+	dsn, _ := testenv.FreshDatabase(t)
+	ctx := context.Background()
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	brokers := testenv.Brokers(t)
+	cfg := ingest.DefaultConfig()
+	cfg.Brokers = brokers
+	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = testenv.Unique("records"), testenv.Unique("feedback"), testenv.Unique("dlq")
+	cfg.Group = testenv.Unique("group")
+	cfg.UntilIdle = 2 * time.Second
+	cfg.BatchInterval = 200 * time.Millisecond
+	if err := ingest.EnsureTopics(ctx, brokers, 2, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+		t.Fatal(err)
+	}
+	return &Stack{DSN: dsn, Conn: conn, Brokers: brokers, Config: cfg, Log: log}
+}
+
+// LoadContracts loads a contracts file (YAML text) into the stack's database.
+func (s *Stack) LoadContracts(t testing.TB, yamlText string) {
+	t.Helper()
+	f, err := contracts.Parse(bytes.NewReader([]byte(yamlText)), "fixture-contracts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contracts.Load(context.Background(), s.Conn, f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Produce writes JSON messages to the records topic (records) or the
+// feedback topic, keyed by nothing in particular.
+func (s *Stack) Produce(t testing.TB, records, feedback [][]byte) {
+	t.Helper()
+	w := &kafka.Writer{Addr: kafka.TCP(s.Brokers...), RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
+	defer w.Close()
+	var msgs []kafka.Message
+	for _, v := range records {
+		msgs = append(msgs, kafka.Message{Topic: s.Config.RecordsTopic, Value: v})
+	}
+	for _, v := range feedback {
+		msgs = append(msgs, kafka.Message{Topic: s.Config.FeedbackTopic, Value: v})
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatalf("produce %d messages: %v", len(msgs), err)
+	}
+}
+
+// Ingest consumes everything produced so far into ClickHouse.
+func (s *Stack) Ingest(t testing.TB) ingest.Totals {
+	t.Helper()
+	tr, err := transform.New(transform.Config{PIIKey: Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := ingest.NewKafkaDeadLetters(s.Brokers, s.Config.DLQTopic, Key)
+	defer dlq.Close()
+	p, err := ingest.New(s.Config, tr, ingest.NewClickHouseSink(s.Conn), dlq, s.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	return tot
+}
+
+// Refresh brings request states up to date.
+func (s *Stack) Refresh(t testing.TB) sla.Result {
+	t.Helper()
+	res, err := sla.NewRefresher(s.Conn, s.Log).Refresh(context.Background())
+	if err != nil {
+		t.Fatalf("refresh request states: %v", err)
+	}
+	return res
+}
+
+// logSink keeps a test's logs and prints them only if it failed.
+func logSink(t testing.TB) io.Writer {
+	b := &buffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(b.String())
+		}
+	})
+	return b
+}
+
+type buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}

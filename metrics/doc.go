@@ -1,0 +1,10 @@
+// Package metrics is the one catalog of KPI definitions: id, titles, unit,
+// direction, default target and weight, the contract clause each measures, the
+// formula in words, and the SQL that computes it. The CLI, the dashboards and
+// the reports all take their numbers from here, so they cannot disagree.
+//
+// Every KPI is one aggregate expression over request_state (package sla): the
+// rows of the requests opened in a date range (the cohort), grouped by any of
+// the dimensions. Deadlines are compared with the query's as-of time, so
+// breaches of open requests are counted while they are open.
+package metrics

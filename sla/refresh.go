@@ -1,0 +1,247 @@
+package sla
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"servicepulse/calendar"
+	"servicepulse/contracts"
+)
+
+// Refresher keeps request_state in step with the fact tables.
+type Refresher struct {
+	conn driver.Conn
+	log  *slog.Logger
+	// Now is the clock of computed_at and of watermarks. Default: time.Now.
+	Now func() time.Time
+	// Margin re-reads this much before the last watermark, covering inserts
+	// that became visible after the previous refresh looked. Default: 60s.
+	Margin time.Duration
+	// Chunk is how many request ids one lookup query names. Default: 2000.
+	Chunk int
+
+	mu     sync.Mutex
+	clocks map[string]*Policy
+}
+
+// NewRefresher returns a refresher writing through conn.
+func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
+	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000, clocks: map[string]*Policy{}}
+}
+
+// Result says what a refresh did.
+type Result struct {
+	Requests  int `json:"requests"`  // states written
+	Orphans   int `json:"orphans"`   // requests with events but no request_created yet
+	Unmatched int `json:"unmatched"` // requests whose contract has no terms for their opening time
+}
+
+// Refresh rebuilds every request with events or feedback ingested since the
+// previous refresh (all requests on the first run), plus every request on the
+// same product serials.
+func (r *Refresher) Refresh(ctx context.Context) (Result, error) {
+	start := r.Now().UTC()
+	var wm time.Time
+	if err := r.conn.QueryRow(ctx, "SELECT max(watermark) FROM state_refreshes").Scan(&wm); err != nil {
+		return Result{}, fmt.Errorf("read refresh watermark: %w", err)
+	}
+	return r.refreshSince(ctx, start, wm.Add(-r.Margin))
+}
+
+// RefreshAll rebuilds every request, whatever changed: after terms of an
+// existing contract version were corrected, for instance.
+func (r *Refresher) RefreshAll(ctx context.Context) (Result, error) {
+	return r.refreshSince(ctx, r.Now().UTC(), time.Unix(0, 0))
+}
+
+func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (Result, error) {
+	if since.Unix() < 0 {
+		since = time.Unix(0, 0).UTC()
+	}
+	changed, err := r.strings(ctx, `SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
+		UNION ALL SELECT DISTINCT request_id FROM feedback WHERE ingested_at >= ?`, since, since)
+	if err != nil {
+		return Result{}, fmt.Errorf("find changed requests: %w", err)
+	}
+	res, err := r.RefreshRequests(ctx, changed)
+	if err != nil {
+		return res, err
+	}
+	return res, r.recordRefresh(ctx, start, res.Requests)
+}
+
+// RefreshRequests rebuilds the given requests and every request sharing a
+// product serial with one of them.
+func (r *Refresher) RefreshRequests(ctx context.Context, ids []string) (Result, error) {
+	var res Result
+	ids = unique(ids)
+	if len(ids) == 0 {
+		return res, nil
+	}
+	all, err := r.withSiblings(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	file, err := contracts.Read(ctx, r.conn)
+	if err != nil {
+		return res, fmt.Errorf("read contract terms: %w", err)
+	}
+	asOf := r.Now().UTC()
+	states := make([]Request, 0, len(all))
+	for chunk := range slices.Chunk(all, r.Chunk) {
+		inputs, err := loadInputs(ctx, r.conn, chunk)
+		if err != nil {
+			return res, err
+		}
+		for _, id := range chunk {
+			in := inputs[id]
+			if in == nil {
+				continue
+			}
+			created, ok := Opening(in.Events)
+			if !ok {
+				res.Orphans++
+				continue
+			}
+			policy, err := r.policy(file, created.ContractID, created.OccurredAt)
+			if err != nil {
+				return res, err
+			}
+			if policy == nil {
+				res.Unmatched++
+			}
+			if s, ok := Build(*in, policy, asOf); ok {
+				states = append(states, s)
+			}
+		}
+	}
+	MarkRepeats(states)
+	for chunk := range slices.Chunk(states, 50000) {
+		if err := WriteStates(ctx, r.conn, chunk); err != nil {
+			return res, err
+		}
+	}
+	res.Requests = len(states)
+	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
+	return res, nil
+}
+
+// withSiblings adds the requests on the same product serials as ids.
+func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, error) {
+	out := slices.Clone(ids)
+	for chunk := range slices.Chunk(ids, r.Chunk) {
+		sib, err := r.strings(ctx, fmt.Sprintf(`SELECT DISTINCT request_id FROM service_events
+			WHERE event_type = 'request_created' AND product_serial IN (
+				SELECT product_serial FROM service_events
+				WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s))`, quoteList(chunk)))
+		if err != nil {
+			return nil, fmt.Errorf("find requests on the same serials: %w", err)
+		}
+		out = append(out, sib...)
+	}
+	return unique(out), nil
+}
+
+// policy returns the terms in force for a request opened at opened, with
+// their business clock; nil when the contract has none.
+func (r *Refresher) policy(file *contracts.File, contractID string, opened time.Time) (*Policy, error) {
+	terms, ok := file.At(contractID, opened)
+	if !ok {
+		return nil, nil
+	}
+	key := terms.Calendar + "|" + terms.Window + "|" + terms.Timezone
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.clocks[key]
+	if !ok {
+		clock, loc, err := NewClock(terms)
+		if err != nil {
+			return nil, fmt.Errorf("contract %s: %w", contractID, err)
+		}
+		p = &Policy{Clock: clock, Loc: loc}
+		r.clocks[key] = p
+	}
+	return &Policy{Terms: terms, Clock: p.Clock, Loc: p.Loc}, nil
+}
+
+// NewClock builds the business clock that terms define.
+func NewClock(terms contracts.Terms) (*calendar.Clock, *time.Location, error) {
+	cal, err := calendar.Named(terms.Calendar)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := calendar.ParseWindow(terms.Window)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc, err := time.LoadLocation(terms.Timezone)
+	if err != nil {
+		return nil, nil, fmt.Errorf("time zone %q: %w", terms.Timezone, err)
+	}
+	clock, err := calendar.NewClock(cal, w, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return clock, loc, nil
+}
+
+func (r *Refresher) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := r.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Run refreshes every interval until ctx ends, logging failures and going on.
+func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := r.Refresh(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("refresh request states", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func unique(ids []string) []string {
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// recordRefresh stores the watermark of a finished refresh. (A batch insert:
+// INSERT … VALUES through Exec hangs on 18.16.)
+func (r *Refresher) recordRefresh(ctx context.Context, watermark time.Time, n int) error {
+	b, err := r.conn.PrepareBatch(ctx, "INSERT INTO state_refreshes (refreshed_at, watermark, requests)")
+	if err != nil {
+		return fmt.Errorf("record refresh: %w", err)
+	}
+	defer b.Abort()
+	if err := b.Append(r.Now().UTC(), watermark, uint64(n)); err != nil {
+		return fmt.Errorf("record refresh: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("record refresh: %w", err)
+	}
+	return nil
+}
