@@ -21,7 +21,7 @@ type Interval struct{ From, To time.Time }
 // of the calendar, with window bounds read on the wall clock of loc.
 // A Clock is safe for concurrent use. Build one per contract configuration and
 // reuse it (or use ClockFor, which caches): it fills a per-year table the
-// first time a year is touched (~40 µs per year), after which Elapsed and
+// first time a year is touched (~20 µs per year), after which Elapsed and
 // Deadline cost a zone lookup and a binary search.
 type Clock struct {
 	cal      *Calendar

@@ -458,3 +458,20 @@ func TestFarYears(t *testing.T) {
 		t.Fatalf("Elapsed over a week in 1850 = %v, want 45h", e)
 	}
 }
+
+func TestClockCovers(t *testing.T) {
+	c := mustClock(t, PRC, office, shanghai)
+	// 2026-12-31 16:30 UTC is already 2027-01-01 00:30 in Shanghai.
+	for _, tt := range []struct {
+		t    time.Time
+		want bool
+	}{
+		{time.Date(2026, 12, 31, 15, 30, 0, 0, time.UTC), true},
+		{time.Date(2026, 12, 31, 16, 30, 0, 0, time.UTC), false},
+		{time.Date(2023, 12, 31, 16, 30, 0, 0, time.UTC), true},
+	} {
+		if got := c.Covers(tt.t); got != tt.want {
+			t.Errorf("Covers(%s) = %v, want %v", tt.t, got, tt.want)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func ExampleClock_Elapsed_pauses() {
 
 func ExampleCalendar_IsWorkday() {
 	prc, _ := calendar.Named("prc")
-	fmt.Println(prc.IsWorkday(2025, time.October, 1))  // National Day
+	fmt.Println(prc.IsWorkday(2025, time.October, 1))    // National Day
 	fmt.Println(prc.IsWorkday(2025, time.September, 28)) // make-up working Sunday
 	fmt.Println(prc.Covers(2027))
 	// Output:

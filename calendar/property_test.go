@@ -113,7 +113,11 @@ func TestProperties(t *testing.T) {
 				}
 				return d
 			}
-			for i := range 2000 {
+			n := 2000
+			if testing.Short() {
+				n = 200
+			}
+			for i := range n {
 				a := instant()
 				b := a.Add(dur(10 * 24 * h))
 				cc := b.Add(dur(5 * 24 * h))

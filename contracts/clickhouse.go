@@ -41,6 +41,9 @@ const (
 // version loaded by mistake, delete its rows with ALTER TABLE … DELETE in
 // both tables.
 func Load(ctx context.Context, conn driver.Conn, f *File) (versions int, err error) {
+	if f.Versions() == 0 {
+		return 0, nil
+	}
 	var last time.Time
 	if err := conn.QueryRow(ctx, lastUpdate).Scan(&last); err != nil {
 		return 0, fmt.Errorf("read contract_terms: %w", err)

@@ -176,3 +176,24 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// The example of README.md is a valid file with the meaning it describes.
+func TestReadmeExample(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no ```yaml example")
+	}
+	f, err := Parse(strings.NewReader(example), "README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, ok := f.At("CT-GOLD", time.Date(2026, 10, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)))
+	if !ok || later.ResponseHours != 2 || later.OnsiteHours != 24 || later.Weight("reply_sla_rate", 0) != 15 {
+		t.Errorf("README example, second version: %+v", later)
+	}
+}

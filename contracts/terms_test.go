@@ -58,7 +58,8 @@ func TestAt(t *testing.T) {
 	}
 }
 
-// The sample is the generator's world (generator/world.go), from 2025 on.
+// The sample is the generator's world (generator/world.go), from 2025 on;
+// the generator extends deadlines by every pause, whatever its reason.
 func TestSample(t *testing.T) {
 	f := Sample()
 	type terms struct {
@@ -82,7 +83,7 @@ func TestSample(t *testing.T) {
 		for id, w := range want {
 			v, ok := f.At(id, opened)
 			got := terms{v.ResponseHours, v.OnsiteHours, v.PartsDays, v.Calendar, v.Window}
-			if !ok || got != w || v.Timezone != "Asia/Shanghai" || !v.Pauses("waiting_customer") || v.Pauses("access_denied") {
+			if !ok || got != w || v.Timezone != "Asia/Shanghai" || len(v.PauseReasons) != len(PauseReasons) {
 				t.Errorf("%s at %s = %+v (ok %v), want %+v", id, opened, v, ok, w)
 			}
 		}

@@ -81,7 +81,11 @@ func Evaluate(values map[string]float64, o Override) (score float64, grade strin
 		if w <= 0 || k.Expr == "" {
 			continue
 		}
-		a := Achievement(k, values[k.ID], o.Target(k))
+		v, ok := values[k.ID]
+		if !ok {
+			continue
+		}
+		a := Achievement(k, v, o.Target(k))
 		if math.IsNaN(a) {
 			continue
 		}

@@ -47,6 +47,9 @@ type benchResult struct {
 }
 
 func runBench(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "kpi" {
+		return runBenchKPI(ctx, args[1:])
+	}
 	var (
 		c         common
 		gen       generator.Config
@@ -86,7 +89,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	res.Messages = len(msgs)
 
-	conn, err := freshDatabase(ctx, dsn, log)
+	conn, err := freshDatabase(ctx, dsn, benchDatabase, log)
 	if err != nil {
 		return err
 	}
@@ -99,7 +102,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	res.RawRows, res.RawRowsPerS = rows, float64(rows)/secs
 
-	if conn, err = freshDatabase(ctx, dsn, log); err != nil {
+	if conn, err = freshDatabase(ctx, dsn, benchDatabase, log); err != nil {
 		return err
 	}
 	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
@@ -147,13 +150,16 @@ func runBench(ctx context.Context, args []string) error {
 	return nil
 }
 
-// freshDatabase drops and recreates the bench database and migrates it.
-func freshDatabase(ctx context.Context, dsn string, log *slog.Logger) (conn driver.Conn, err error) {
+// driverConn is a ClickHouse connection.
+type driverConn = driver.Conn
+
+// freshDatabase drops and recreates database (the one dsn names) and migrates it.
+func freshDatabase(ctx context.Context, dsn, database string, log *slog.Logger) (conn driver.Conn, err error) {
 	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
 		return nil, err
 	}
-	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDatabase); err != nil {
-		return nil, fmt.Errorf("drop bench database: %w", err)
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+database); err != nil {
+		return nil, fmt.Errorf("drop database %s: %w", database, err)
 	}
 	conn.Close()
 	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
@@ -215,7 +221,7 @@ func runIngestProcess(ctx context.Context, brokers, dsn string, workers, batchRo
 		return ingestResult{}, fmt.Errorf("find own executable: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--clickhouse", dsn, "--dev",
-		"--until-idle", "2s", "--listen", "", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
+		"--until-idle", "2s", "--listen", "", "--refresh-interval", "0", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
 		"--workers", strconv.Itoa(workers), "--batch-rows", strconv.Itoa(batchRows), "--log-level", "warn")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr

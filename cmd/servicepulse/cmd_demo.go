@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"servicepulse/broker"
+	"servicepulse/contracts"
 	"servicepulse/devenv"
 	"servicepulse/generator"
 	"servicepulse/ingest"
+	"servicepulse/metrics"
+	"servicepulse/sla"
 	"servicepulse/sql"
 	"servicepulse/transform"
 	"servicepulse/warehouse"
@@ -112,7 +115,7 @@ func runDemo(ctx context.Context, args []string) error {
 		log.Warn("demo: no PII key set, pseudonymising generated data with the public development key")
 		key = []byte(devPIIKey)
 	}
-	res, err := ingestOnce(ctx, cfg, dsn, 4, key, "", log)
+	res, err := ingestOnce(ctx, cfg, dsn, 4, key, "", 0, log)
 	if err != nil {
 		return err
 	}
@@ -122,7 +125,30 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return d.summary(os.Stdout, dsn, sum, res, st)
+	if err := d.summary(os.Stdout, dsn, sum, res, st); err != nil {
+		return err
+	}
+
+	d.stage("contracts, request states and KPIs")
+	terms := contracts.Sample()
+	if _, err := contracts.Load(ctx, conn, terms); err != nil {
+		return err
+	}
+	if _, err := sla.NewRefresher(conn, log).Refresh(ctx); err != nil {
+		return err
+	}
+	q := metrics.Query{From: sum.From, To: sum.To, By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Now().UTC()}
+	groups, err := metrics.Run(ctx, conn, q, metrics.Catalog, targetsOf(terms, q.To))
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	if err := writeKPITable(os.Stdout, q, metrics.Catalog, groups, targetsOf(terms, q.To)); err != nil {
+		return err
+	}
+	fmt.Printf("\ntry: servicepulse kpi --clickhouse %s --from %s --to %s --by month\n", dsn,
+		sum.From.Format(time.DateOnly), sum.To.AddDate(0, 0, -1).Format(time.DateOnly))
+	return nil
 }
 
 type demo struct {
@@ -131,7 +157,7 @@ type demo struct {
 	n     int
 }
 
-const demoStages = 6
+const demoStages = 7
 
 func (d *demo) stage(name string) {
 	d.n++
@@ -200,6 +226,5 @@ func (d *demo) summary(w *os.File, dsn string, sum generator.Summary, res ingest
 	fmt.Fprintf(tw, "\ningested %d messages in %.1fs of work (%.0f messages/s)\n", res.Consumed, res.ActiveSeconds,
 		float64(res.Consumed)/max(res.ActiveSeconds, 1e-9))
 	fmt.Fprintf(tw, "ClickHouse: %s    total time: %.1fs\n", dsn, time.Since(d.start).Seconds())
-	fmt.Fprintf(tw, "try: servicepulse stats --clickhouse %s\n", dsn)
 	return tw.Flush()
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"servicepulse/ingest"
+	"servicepulse/sla"
 	"servicepulse/transform"
 	"servicepulse/warehouse"
 )
@@ -31,6 +32,7 @@ type ingestFlags struct {
 	piiKeyFile string
 	dev        bool
 	memLimit   string
+	refresh    time.Duration
 }
 
 func (f *ingestFlags) register(fs *flag.FlagSet) {
@@ -45,6 +47,7 @@ func (f *ingestFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", envOr("SERVICEPULSE_LISTEN", "127.0.0.1:9464"), "address serving /metrics and /healthz (empty: off)")
 	fs.StringVar(&f.piiKeyFile, "pii-key-file", envOr("SERVICEPULSE_PII_KEY_FILE", ""), "file holding the HMAC key for personal data (or env SERVICEPULSE_PII_KEY)")
 	fs.StringVar(&f.memLimit, "memory-limit", envOr("SERVICEPULSE_MEMORY_LIMIT", "256MiB"), "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; 0 disables")
+	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events this often; 0: leave it to `servicepulse refresh`")
 	fs.BoolVar(&f.dev, "dev", false, "allow running without a PII key, with a public development key (generated data only)")
 }
 
@@ -88,6 +91,9 @@ func runIngest(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	if f.refresh < 0 {
+		return usagef("--refresh-interval %s: must not be negative", f.refresh)
+	}
 	limit, err := parseBytes(f.memLimit)
 	if err != nil {
 		return usagef("--memory-limit %q: want a size like 256MiB, 1GiB or 0", f.memLimit)
@@ -103,7 +109,7 @@ func runIngest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	totals, err := ingestOnce(ctx, cfg, f.clickhouse, f.topics.partitions, key, f.listen, log)
+	totals, err := ingestOnce(ctx, cfg, f.clickhouse, f.topics.partitions, key, f.listen, f.refresh, log)
 	if err != nil {
 		return err
 	}
@@ -119,7 +125,7 @@ type ingestResult struct {
 
 // ingestOnce connects, runs the pipeline until ctx ends or it is idle, and
 // returns its totals.
-func ingestOnce(ctx context.Context, cfg ingest.Config, dsn string, partitions int, key []byte, listen string, log *slog.Logger) (ingestResult, error) {
+func ingestOnce(ctx context.Context, cfg ingest.Config, dsn string, partitions int, key []byte, listen string, refresh time.Duration, log *slog.Logger) (ingestResult, error) {
 	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
 	if err != nil {
 		return ingestResult{}, err
@@ -147,6 +153,22 @@ func ingestOnce(ctx context.Context, cfg ingest.Config, dsn string, partitions i
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
 		log.Info("serving /metrics and /healthz", "addr", ln.Addr().String())
+	}
+	if refresh > 0 {
+		// Request states follow the events while ingest runs, so dashboards
+		// see breaches within seconds; a last refresh after the final commit
+		// leaves them current when ingest exits.
+		r := sla.NewRefresher(conn, log)
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { r.Run(rctx, refresh); close(done) }()
+		defer func() {
+			stop()
+			<-done
+			if _, err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("final refresh of request states", "err", err)
+			}
+		}()
 	}
 	start := time.Now()
 	log.Info("ingest starting", "brokers", cfg.Brokers, "group", cfg.Group, "workers", cfg.Workers,
