@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/warehouse"
 )
 
@@ -55,7 +56,7 @@ func (s *stack) ingestProcess(t *testing.T, untilIdle string, env ...string) (*e
 		"--batch-rows", "5000", "--until-idle", untilIdle, "--listen", "")
 	cmd.Env = append(os.Environ(), append([]string{"SERVICEPULSE_PII_KEY=" + string(testKey)}, env...)...)
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, logSink(t)
+	cmd.Stdout, cmd.Stderr = &out, pipelinetest.LogSink(t)
 	return cmd, &out
 }
 

@@ -1,8 +1,8 @@
 package ingest_test
 
 import (
-	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -18,6 +18,7 @@ import (
 
 	"servicepulse/generator"
 	"servicepulse/ingest"
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/internal/testenv"
 	"servicepulse/sql"
 	"servicepulse/transform"
@@ -39,7 +40,7 @@ type stack struct {
 func newStack(t *testing.T, logTo io.Writer) *stack {
 	t.Helper()
 	if logTo == nil {
-		logTo = logSink(t)
+		logTo = pipelinetest.LogSink(t)
 	}
 	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	dsn, _ := testenv.FreshDatabase(t)
@@ -251,8 +252,8 @@ func readAll(t *testing.T, brokers []string, topic string) []kafka.Message {
 // everything lands exactly once.
 func TestIntegrationClickHouseOutage(t *testing.T) {
 	srv := testenv.PrivateClickHouse(t)
-	var logs syncBuffer
-	log := slog.New(slog.NewTextHandler(io.MultiWriter(&logs, logSink(t)), nil))
+	var logs pipelinetest.Buffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(&logs, pipelinetest.LogSink(t)), nil))
 	s := newStackOn(t, srv.DSN()+"/outage", log)
 	sum := s.produce(t, 30_000, 0.01)
 
@@ -304,6 +305,34 @@ func TestIntegrationClickHouseOutage(t *testing.T) {
 		t.Errorf("/healthz after recovery = %d, want 200", resp.StatusCode)
 	}
 	s.assertExact(t, sum)
+	assertMetrics(t, health.URL+"/metrics", sum)
+}
+
+// assertMetrics reads /metrics: the counters agree with what was produced and
+// the batch, latency, retry and lag series are exported.
+func assertMetrics(t *testing.T, url string, sum generator.Summary) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	text := string(body)
+	want := []string{
+		fmt.Sprintf(`servicepulse_ingest_rejected_total{reason="bad_json"} %d`, sum.MalformedByReason["bad_json"]),
+		fmt.Sprintf(`servicepulse_ingest_ingested_total{table="service_events"} %d`, sum.Records),
+		fmt.Sprintf(`servicepulse_ingest_ingested_total{table="feedback"} %d`, sum.Feedback),
+		"servicepulse_ingest_batch_messages_count",
+		"servicepulse_ingest_batch_write_seconds_bucket",
+		`servicepulse_ingest_retries_total{op="write batch to clickhouse"}`,
+		`servicepulse_ingest_consumer_lag{partition="0"`,
+	}
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("/metrics lacks %q", w)
+		}
+	}
 }
 
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
@@ -343,34 +372,4 @@ func TestIntegrationWorkersShareGroup(t *testing.T) {
 		t.Errorf("members consumed %d together, want at least %d", got, want)
 	}
 	s.assertExact(t, sum)
-}
-
-// logSink collects a test's logs and prints them only if the test failed.
-// (Writing to t.Log directly would panic when a library goroutine logs after
-// the test ended.)
-func logSink(t *testing.T) io.Writer {
-	var b syncBuffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(b.String())
-		}
-	})
-	return &b
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

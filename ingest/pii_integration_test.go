@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"servicepulse/generator"
+	"servicepulse/internal/pipelinetest"
 )
 
 // TestIntegrationNoPersonalDataInClear ingests generated traffic (valid and
@@ -16,7 +17,7 @@ import (
 // searches every ClickHouse table, every message of the DLQ topic and every
 // log line for each clear-text personal value the generator used.
 func TestIntegrationNoPersonalDataInClear(t *testing.T) {
-	var logs syncBuffer
+	var logs pipelinetest.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := newStack(t, nil)
 	s.log = log

@@ -88,6 +88,24 @@ func newFixture() *fixture {
 // requests is the number of requests created.
 func (f *fixture) requests() int { return len(f.reqs) }
 
+// recordOf returns the nth (from 1) record of the given type of request req.
+func (f *fixture) recordOf(req, eventType string, nth int) []byte {
+	for _, b := range f.recordsOf[req] {
+		var m struct {
+			EventType string `json:"event_type"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			panic(err)
+		}
+		if m.EventType == eventType {
+			if nth--; nth == 0 {
+				return b
+			}
+		}
+	}
+	panic(fmt.Sprintf("fixture: %s has no %s", req, eventType))
+}
+
 // local parses "2006-01-02 15:04" as +08:00 wall time.
 func local(s string) time.Time {
 	t, err := time.Parse("2006-01-02 15:04 -07:00", s+" +08:00")
@@ -185,8 +203,9 @@ func (f *fixture) pause(req, when, reason string) []byte {
 // resume restarts the SLA clock (clock_resumed).
 func (f *fixture) resume(req, when string) []byte { return f.record(req, "clock_resumed", when, nil) }
 
-// resolve fixes the fault (resolved); fees are money strings such as "120.50".
-func (f *fixture) resolve(req, when string, visitNo int, cause, warranty, partsFee, labourFee string) []byte {
+// resolve fixes the fault (resolved). Fees are money as on the wire: a string
+// such as "120.50" or a JSON number such as 80.
+func (f *fixture) resolve(req, when string, visitNo int, cause, warranty string, partsFee, labourFee any) []byte {
 	return f.record(req, "resolved", when, map[string]any{
 		"technician": map[string]any{"id": "T-" + req},
 		"visit_no":   visitNo,

@@ -6,7 +6,6 @@ import (
 
 	"servicepulse/contracts"
 	"servicepulse/metrics"
-	"servicepulse/warehouse"
 )
 
 // runContracts handles `contracts load FILE` and `contracts check FILE`.
@@ -35,11 +34,7 @@ func runContracts(ctx context.Context, args []string) error {
 	if verb == "check" {
 		return printJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "valid": true})
 	}
-	log, err := c.logger()
-	if err != nil {
-		return err
-	}
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	conn, _, err := c.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"servicepulse/contracts"
 	"servicepulse/metrics"
 	"servicepulse/sla"
-	"servicepulse/warehouse"
 )
 
 func runKPI(ctx context.Context, args []string) error {
@@ -49,11 +48,7 @@ func runKPI(ctx context.Context, args []string) error {
 	if format != "table" && format != "json" && format != "csv" {
 		return usagef("--format %q: want table, json or csv", format)
 	}
-	log, err := c.logger()
-	if err != nil {
-		return err
-	}
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	conn, log, err := c.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"flag"
 
 	"servicepulse/sql"
-	"servicepulse/warehouse"
 )
 
 func runMigrate(ctx context.Context, args []string) error {
@@ -15,11 +14,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger()
-	if err != nil {
-		return err
-	}
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	conn, log, err := c.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,7 @@ func runStats(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger()
-	if err != nil {
-		return err
-	}
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	conn, _, err := c.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,10 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"servicepulse/warehouse"
 )
 
 // usageError is a mistake in the command line: exit status 2.
@@ -117,6 +121,19 @@ func (c *common) logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, usagef("--log-format %q: want text or json", c.logFormat)
+}
+
+// connect returns the logger and a connection to the ClickHouse of --clickhouse.
+func (c *common) connect(ctx context.Context) (driver.Conn, *slog.Logger, error) {
+	log, err := c.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, log, nil
 }
 
 // parse parses args; a flag error becomes a usage error naming the command.

@@ -40,7 +40,7 @@ type Stack struct {
 // New starts a stack: migrated database, created topics.
 func New(t testing.TB) *Stack {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(logSink(t), nil))
+	log := slog.New(slog.NewTextHandler(LogSink(t), nil))
 	dsn, _ := testenv.FreshDatabase(t)
 	ctx := context.Background()
 	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
@@ -127,9 +127,11 @@ func (s *Stack) Refresh(t testing.TB) sla.Result {
 	return res
 }
 
-// logSink keeps a test's logs and prints them only if it failed.
-func logSink(t testing.TB) io.Writer {
-	b := &buffer{}
+// LogSink keeps a test's logs and prints them only if the test failed.
+// (Writing to t.Log directly panics when a library goroutine logs after the
+// test ended.)
+func LogSink(t testing.TB) io.Writer {
+	b := &Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(b.String())
@@ -138,18 +140,19 @@ func logSink(t testing.TB) io.Writer {
 	return b
 }
 
-type buffer struct {
+// Buffer is a bytes.Buffer safe for concurrent writers, such as loggers.
+type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *buffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *buffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()

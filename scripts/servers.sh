@@ -1,0 +1,46 @@
+# Sourced by test.sh and bench.sh: installs what is missing (Debian's
+# ClickHouse 18.16, npm's chdb@3.4.0), builds servicepulse, and starts a
+# private ClickHouse on 19000/18123 and the embedded broker on 19092, stopped
+# again when the calling script exits. Exports the SERVICEPULSE_* variables.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=$root/.cache
+work=$cache/servers
+mkdir -p "$work" "$cache/bin"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "ClickHouse 18.16 server (Debian package)"
+if ! command -v clickhouse-server >/dev/null 2>&1 && [ ! -x /usr/sbin/clickhouse-server ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client
+fi
+
+step "current ClickHouse through chdb (npm chdb@3.4.0)"
+chdb_lib=$cache/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
+if [ ! -f "$chdb_lib" ]; then
+  mkdir -p "$cache/chdb"
+  npm install --prefix "$cache/chdb" --no-audit --no-fund --loglevel=error chdb@3.4.0
+fi
+test -f "$chdb_lib" || { echo "libchdb.so not found at $chdb_lib after npm install" >&2; exit 1; }
+
+step "build"
+(cd "$root" && go build -o "$cache/bin/servicepulse" ./cmd/servicepulse)
+sp=$cache/bin/servicepulse
+
+server_pids=()
+stop_servers() {
+  "$sp" clickhouse stop --dir "$work/clickhouse" >/dev/null 2>&1 || true
+  for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
+
+step "start ClickHouse and the Kafka broker"
+"$sp" clickhouse start --dir "$work/clickhouse" --tcp-port 19000 --http-port 18123
+rm -rf "$work/broker"
+"$sp" broker --addr 127.0.0.1:19092 --data-dir "$work/broker" >"$work/broker.log" 2>&1 &
+server_pids+=($!)
+
+export SERVICEPULSE_CLICKHOUSE=clickhouse://127.0.0.1:19000
+export SERVICEPULSE_BROKERS=127.0.0.1:19092
+export CHDB_LIB_PATH=$chdb_lib
+export SERVICEPULSE_BIN=$sp
