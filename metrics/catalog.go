@@ -55,10 +55,13 @@ const (
 	asOf = "{asof}"
 	// clockNow is "now" for deadlines: the as-of time, or the start of an open
 	// pause, since deadlines do not pass while the clock is paused.
-	clockNow  = "if(toUInt32(paused_since) > 0, least(paused_since, " + asOf + "), " + asOf + ")"
-	resolved  = "toUInt32(resolved_at) > 0"
-	ftfScope  = resolved + " AND cause != 'user_misuse' AND planned_follow_up = 0"
-	lateParts = "arrayCount((d, a) -> (toUInt32(a) > 0 AND a > d) OR (toUInt32(a) = 0 AND d < " + asOf + "), part_due, part_delivered_at)"
+	clockNow = "if(toUInt32(paused_since) > 0, least(paused_since, " + asOf + "), " + asOf + ")"
+	resolved = "toUInt32(resolved_at) > 0"
+	ftfScope = resolved + " AND cause != 'user_misuse' AND planned_follow_up = 0"
+	// partsLive: an undelivered line is still owed unless the request was
+	// cancelled before the line was due.
+	partsLive = "(toUInt32(cancelled_at) = 0 OR cancelled_at >= d)"
+	lateParts = "arrayCount((d, a) -> (toUInt32(a) > 0 AND a > d) OR (toUInt32(a) = 0 AND d < " + asOf + " AND " + partsLive + "), part_due, part_delivered_at)"
 )
 
 func happened(col string) string { return "toUInt32(" + col + ") > 0" }
@@ -80,6 +83,11 @@ func met(at, deadline string) string {
 
 func breached(at, deadline string, alsoEnds ...string) string {
 	return "(" + due(at, deadline, alsoEnds...) + " AND NOT " + met(at, deadline) + ")"
+}
+
+// overdue: the deadline passed and the milestone has still not happened.
+func overdue(at, deadline string, alsoEnds ...string) string {
+	return "(NOT " + happened(at) + " AND " + due(at, deadline, alsoEnds...) + ")"
 }
 
 func rate(num, den string) string {
@@ -133,9 +141,9 @@ var Catalog = []KPI{
 		Expr:    rate(resolved+" AND repeat_within_30d = 1", resolved)},
 	{ID: "parts_on_time_rate", Title: "Parts on-time rate", TitleZH: "配件及时送达率", Unit: Percent, Direction: HigherIsBetter,
 		Target: 90, Weight: 10, Clause: "3.2.2",
-		Formula: "part lines delivered within parts_days ÷ part lines delivered or past due",
+		Formula: "part lines delivered within parts_days ÷ part lines delivered or past due (lines of requests cancelled before their due time excepted)",
 		Expr: "100 * sum(arrayCount((d, a) -> toUInt32(a) > 0 AND a <= d, part_due, part_delivered_at))" +
-			" / sum(arrayCount((d, a) -> toUInt32(a) > 0 OR d < " + asOf + ", part_due, part_delivered_at))"},
+			" / sum(arrayCount((d, a) -> toUInt32(a) > 0 OR (d < " + asOf + " AND " + partsLive + "), part_due, part_delivered_at))"},
 	{ID: "parts_fill_rate", Title: "Parts fill rate", TitleZH: "配件现货满足率", Unit: Percent, Direction: HigherIsBetter,
 		Target: 80, Clause: "3.2.2", Formula: "part lines served from stock at once ÷ part lines requested",
 		Expr: "100 * sum(arraySum(part_from_stock)) / sum(length(part_due))"},
@@ -196,7 +204,7 @@ var Catalog = []KPI{
 		Expr: "sum(countEqual(complaint_category, 'privacy'))"},
 	{ID: "open_past_due", Title: "Open requests past due", TitleZH: "超期未完成请求", Unit: Count, Direction: LowerIsBetter,
 		Target: 0, Clause: "2.3.1", Formula: "open requests past their reply or on-site deadline without it",
-		Expr: "countIf(status = 'open' AND (" + breached("replied_at", "reply_due") + " OR " + breached("onsite_at", "onsite_due", "resolved_at") + "))"},
+		Expr: "countIf(status = 'open' AND (" + overdue("replied_at", "reply_due") + " OR " + overdue("onsite_at", "onsite_due", "resolved_at") + "))"},
 	{ID: "requests", Title: "Requests opened", TitleZH: "服务请求数", Unit: Count, Direction: Informational,
 		Clause: "9.3", Formula: "requests opened in the range", Expr: "count()"},
 	{ID: EvaluationID, Title: "Evaluation score", TitleZH: "服务绩效评估得分", Unit: Score, Direction: HigherIsBetter,

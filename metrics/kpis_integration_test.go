@@ -197,6 +197,13 @@ var september = metrics.Query{
 // reading on ClickHouse 18.16, TestIntegrationKPIsOnCurrentClickHouse on
 // current ClickHouse.
 
+// cancelledOnly is the cohort of 09-03: R04 alone, cancelled.
+var cancelledOnly = metrics.Query{
+	From: time.Date(2026, 9, 3, 0, 0, 0, 0, time.UTC),
+	To:   time.Date(2026, 9, 4, 0, 0, 0, 0, time.UTC),
+	AsOf: asOf,
+}
+
 // kpiCase is one KPI's expected value for the whole September cohort and for
 // each partner.
 type kpiCase struct {
@@ -251,7 +258,8 @@ var septemberCases = []kpiCase{
 	{"parts_fill_rate", 100 * 2.0 / 6, 100 * 1.0 / 4, 100 * 1.0 / 2},
 	// CSAT answers 9 (A: 5 3 1 4 5; B: 4 5 2 4); 4–5: A 3, B 3.
 	{"csat", 100 * 6.0 / 9, 100 * 3.0 / 5, 100 * 3.0 / 4},
-	// Resolved with any answer: all but R07 (A 4 of 5) and R14 counts (ces only): 9 of 10.
+	// Resolved requests with an answer on any scale: all 10 but R07 (A 4 of 5,
+	// B 5 of 5: R14's ces-only answer counts). R03 answered but is not resolved.
 	{"survey_response_rate", 100 * 9.0 / 10, 100 * 4.0 / 5, 100 * 5.0 / 5},
 	// NPS answers 8. A: 10 P, 6 D, 0 D, 5 D → (1 − 3) / 4; B: 8 passive, 9 P, 3 D, 10 P → (2 − 1) / 4;
 	// all: 3 promoters, 4 detractors → (3 − 4) / 8.
@@ -284,10 +292,12 @@ var septemberCases = []kpiCase{
 	{"breaches_unqualified_staff", 2, 1, 1},
 	// C10a.
 	{"breaches_data_leak", 1, 0, 1},
-	// Open: R03, R06, R11. "Open requests past their reply or on-site deadline
-	// without it": R03 (neither). Not R06 (paused before its deadlines), not
-	// R11 (answered in time, visited — late, a breach counted above — and now
-	// only waiting for a part).
+	// Open: R03, R06, R11. The catalog's formula: "open requests past their
+	// reply or on-site deadline without it": R03 (neither reply nor visit).
+	// Not R06 (paused before its deadlines), not R11 (answered in time and
+	// visited — late, a breach counted above — now only waiting for a part).
+	// (The SQL counts R11 too: it counts every open request with a breach,
+	// late-but-done included; reported as a bug.)
 	{"open_past_due", 1, 1, 0},
 	{"requests", 14, 7, 7},
 	// Σ weight × achievement (weights sum to 100); higher is better:
@@ -360,6 +370,18 @@ func TestIntegrationKPIsByHand(t *testing.T) {
 	if p50 != 3 || p90 != 4 {
 		t.Errorf("quantileExact of 1 2 3 4 on 18.16: p50 %v, p90 %v; want 3, 4", p50, p90)
 	}
+
+	// A cohort with nothing to measure: 09-03 holds R04 alone, opened and
+	// cancelled. Every ratio over an empty set is NaN ("no data"), never 0;
+	// counts are 0. The evaluation score leaves out the KPIs without data:
+	// only complaint_rate is left (0 ≤ 2: achievement 1), so 100.
+	empty := wantColumn(septemberCases, func(kpiCase) float64 { return nan })
+	for _, id := range []string{"breaches_late_reply", "breaches_late_onsite", "breaches_late_parts",
+		"breaches_unqualified_staff", "breaches_data_leak", "open_past_due", "complaint_rate"} {
+		empty[id] = 0
+	}
+	empty["requests"], empty[metrics.EvaluationID] = 1, 100
+	checkValues(t, "cohort 09-03", only(t, s, cancelledOnly), empty)
 
 	// Nothing opened in October: the cohort is empty, not an error.
 	oct := september

@@ -76,7 +76,7 @@ func ParseDimensions(s string) ([]Dimension, error) {
 // Query selects the cohort of requests opened on local dates From ≤ d < To,
 // optionally filtered by dimension values, grouped by By, as of AsOf.
 type Query struct {
-	From, To time.Time // dates (their UTC calendar day is used)
+	From, To time.Time // dates, read as calendar days in their own location
 	By       []Dimension
 	Filter   map[Dimension]string
 	AsOf     time.Time

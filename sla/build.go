@@ -65,7 +65,9 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 		OpenedAt: created.OccurredAt.UTC(), Status: "open", CSAT: -1, NPS: -1, CES: -1,
 		Events: uint32(len(events)), ComputedAt: asOf.UTC(), PartsFee: decimal.Zero, LabourFee: decimal.Zero,
 	}
-	loc := time.UTC
+	// Without terms the cohort date is taken in the default contract zone, so
+	// loading the contract later rarely moves the request to another day.
+	loc := defaultZone
 	if policy != nil {
 		loc = policy.Loc
 		r.TermsFrom = policy.Terms.EffectiveFrom.UTC()
@@ -179,6 +181,14 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 	return r, true
 }
 
+var defaultZone = func() *time.Location {
+	loc, err := time.LoadLocation(calendar.DefaultZone)
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
 func hoursDuration(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
 
 func dedupe(events []transform.ServiceEvent) []transform.ServiceEvent {
@@ -195,14 +205,20 @@ func dedupe(events []transform.ServiceEvent) []transform.ServiceEvent {
 
 // survey takes the latest answer of each scale.
 func survey(r *Request, feedback []transform.FeedbackEvent) {
-	var at [3]time.Time
+	var (
+		at [3]time.Time
+		id [3]string
+	)
 	for _, f := range feedback {
 		if f.EventType != transform.SurveySubmitted {
 			continue
 		}
 		for i, v := range [3]int8{f.CSAT, f.NPS, f.CES} {
-			if v >= 0 && !f.OccurredAt.Before(at[i]) {
-				at[i] = f.OccurredAt
+			// Ties on time go to the larger event id, so the row order
+			// ClickHouse returns cannot change the answer.
+			later := f.OccurredAt.After(at[i]) || (f.OccurredAt.Equal(at[i]) && f.EventID > id[i])
+			if v >= 0 && later {
+				at[i], id[i] = f.OccurredAt, f.EventID
 				switch i {
 				case 0:
 					r.CSAT = v

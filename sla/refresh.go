@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,10 +123,17 @@ func (r *Refresher) RefreshRequests(ctx context.Context, ids []string) (Result, 
 		}
 	}
 	MarkRepeats(states)
+	stale, err := r.staleRows(ctx, states)
+	if err != nil {
+		return res, err
+	}
 	for chunk := range slices.Chunk(states, 50000) {
 		if err := WriteStates(ctx, r.conn, chunk); err != nil {
 			return res, err
 		}
+	}
+	if err := r.deleteStale(ctx, stale); err != nil {
+		return res, err
 	}
 	res.Requests = len(states)
 	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
@@ -244,4 +252,86 @@ func (r *Refresher) recordRefresh(ctx context.Context, watermark time.Time, n in
 		return fmt.Errorf("record refresh: %w", err)
 	}
 	return nil
+}
+
+// staleRow is a request's row in a partition it no longer belongs to.
+type staleRow struct {
+	requestID string
+	month     uint32 // toYYYYMM(opened_date) of the old row
+}
+
+// staleRows finds, for the states about to be written, rows of the same
+// requests in another partition (another month of opened_date): FINAL would
+// never collapse those with the new rows.
+func (r *Refresher) staleRows(ctx context.Context, states []Request) ([]staleRow, error) {
+	month := make(map[string]uint32, len(states))
+	ids := make([]string, 0, len(states))
+	for _, s := range states {
+		month[s.RequestID] = uint32(s.OpenedDate.Year()*100 + int(s.OpenedDate.Month()))
+		ids = append(ids, s.RequestID)
+	}
+	var stale []staleRow
+	for chunk := range slices.Chunk(ids, r.Chunk) {
+		rows, err := r.conn.Query(ctx, fmt.Sprintf(
+			"SELECT DISTINCT request_id, toYYYYMM(opened_date) FROM request_state WHERE request_id IN (%s)", quoteList(chunk)))
+		if err != nil {
+			return nil, fmt.Errorf("look up earlier request states: %w", err)
+		}
+		for rows.Next() {
+			var s staleRow
+			if err := rows.Scan(&s.requestID, &s.month); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up earlier request states: %w", err)
+			}
+			if s.month != month[s.requestID] {
+				stale = append(stale, s)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up earlier request states: %w", err)
+		}
+	}
+	return stale, nil
+}
+
+// deleteStale removes rows left in old partitions and waits until ClickHouse
+// has applied the deletion, so no request is counted twice afterwards.
+// Mutations rewrite parts, which is heavy; moves are rare.
+func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
+	if len(stale) == 0 {
+		return nil
+	}
+	for chunk := range slices.Chunk(stale, r.Chunk) {
+		var cond strings.Builder
+		for i, s := range chunk {
+			if i > 0 {
+				cond.WriteString(" OR ")
+			}
+			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", quoteList([]string{s.requestID}), s.month)
+		}
+		if err := r.conn.Exec(ctx, "ALTER TABLE request_state DELETE WHERE "+cond.String()); err != nil {
+			return fmt.Errorf("delete moved request states: %w", err)
+		}
+	}
+	r.log.Info("request states moved to another month; old rows deleted", "requests", len(stale))
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var pending uint64
+		if err := r.conn.QueryRow(ctx, `SELECT count() FROM system.mutations
+			WHERE database = currentDatabase() AND table = 'request_state' AND is_done = 0`).Scan(&pending); err != nil {
+			return fmt.Errorf("wait for deletion of moved request states: %w", err)
+		}
+		if pending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("deletion of moved request states still running after a minute")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

@@ -5,7 +5,11 @@
 -- grouped by the request's cohort (the local date it was opened) and
 -- attributes. One row per request: ReplacingMergeTree keeps the newest
 -- computation, readers use FINAL. A request appears only once its
--- request_created event is known, so opened_date, the partition, never changes.
+-- request_created event is known. The partition (month of opened_date) can
+-- still change, rarely: a corrected request_created, or a contract in another
+-- time zone loaded after the request was first built. The refresher then
+-- deletes the row left in the old partition (sla.Refresher, ALTER … DELETE),
+-- since FINAL never collapses rows across partitions.
 --
 -- Business hours (*_bh) are measured on the contract's calendar and support
 -- window, minus clock pauses; deadlines (*_due) are UTC instants, so a breach
@@ -68,7 +72,7 @@ CREATE TABLE IF NOT EXISTS request_state
 )
 ENGINE = ReplacingMergeTree(computed_at)
 PARTITION BY toYYYYMM(opened_date)
-ORDER BY (partner_id, request_id);
+ORDER BY request_id;
 
 -- When each refresh ran and up to which ingest time it looked: the next refresh
 -- starts from the newest watermark (minus a safety margin).
