@@ -65,12 +65,21 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	if since.Unix() < 0 {
 		since = time.Unix(0, 0).UTC()
 	}
-	changed, err := r.strings(ctx, `SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
-		UNION ALL SELECT DISTINCT request_id FROM feedback WHERE ingested_at >= ?`, since, since)
+	// One query finds the changed requests and every request on their
+	// serials: a few scans, whatever the number of changes.
+	ids, err := r.strings(ctx, `
+		SELECT DISTINCT request_id FROM service_events
+		WHERE event_type = 'request_created' AND product_serial IN (
+			SELECT product_serial FROM service_events
+			WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (
+				SELECT request_id FROM service_events WHERE ingested_at >= ?
+				UNION ALL SELECT request_id FROM feedback WHERE ingested_at >= ?))
+		UNION ALL SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
+		UNION ALL SELECT DISTINCT request_id FROM feedback WHERE ingested_at >= ?`, since, since, since, since)
 	if err != nil {
 		return Result{}, fmt.Errorf("find changed requests: %w", err)
 	}
-	res, err := r.RefreshRequests(ctx, changed)
+	res, err := r.rebuild(ctx, unique(ids))
 	if err != nil {
 		return res, err
 	}
@@ -80,14 +89,23 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 // RefreshRequests rebuilds the given requests and every request sharing a
 // product serial with one of them.
 func (r *Refresher) RefreshRequests(ctx context.Context, ids []string) (Result, error) {
-	var res Result
 	ids = unique(ids)
 	if len(ids) == 0 {
-		return res, nil
+		return Result{}, nil
 	}
 	all, err := r.withSiblings(ctx, ids)
 	if err != nil {
-		return res, err
+		return Result{}, err
+	}
+	return r.rebuild(ctx, all)
+}
+
+// rebuild builds and writes the states of exactly the given requests, which
+// must include every request on their serials.
+func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
+	var res Result
+	if len(all) == 0 {
+		return res, nil
 	}
 	file, err := contracts.Read(ctx, r.conn)
 	if err != nil {
