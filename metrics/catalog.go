@@ -58,10 +58,9 @@ const (
 	clockNow = "if(toUInt32(paused_since) > 0, least(paused_since, " + asOf + "), " + asOf + ")"
 	resolved = "toUInt32(resolved_at) > 0"
 	ftfScope = resolved + " AND cause != 'user_misuse' AND planned_follow_up = 0"
-	// partsLive: an undelivered line is still owed unless the request was
-	// cancelled before the line was due.
-	partsLive = "(toUInt32(cancelled_at) = 0 OR cancelled_at >= d)"
-	lateParts = "arrayCount((d, a) -> (toUInt32(a) > 0 AND a > d) OR (toUInt32(a) = 0 AND d < " + asOf + " AND " + partsLive + "), part_due, part_delivered_at)"
+	// Lambdas see only their arguments: ClickHouse 18.16 cannot resolve a
+	// column named inside a lambda body alone ("Unknown identifier").
+	lateParts = "arrayCount((d, a) -> (toUInt32(a) > 0 AND a > d) OR (toUInt32(a) = 0 AND d < " + asOf + "), part_due, part_delivered_at)"
 )
 
 func happened(col string) string { return "toUInt32(" + col + ") > 0" }
@@ -141,9 +140,9 @@ var Catalog = []KPI{
 		Expr:    rate(resolved+" AND repeat_within_30d = 1", resolved)},
 	{ID: "parts_on_time_rate", Title: "Parts on-time rate", TitleZH: "配件及时送达率", Unit: Percent, Direction: HigherIsBetter,
 		Target: 90, Weight: 10, Clause: "3.2.2",
-		Formula: "part lines delivered within parts_days ÷ part lines delivered or past due (lines of requests cancelled before their due time excepted)",
+		Formula: "part lines delivered within parts_days ÷ part lines delivered or past due (a line of a request cancelled before it was due is no longer owed)",
 		Expr: "100 * sum(arrayCount((d, a) -> toUInt32(a) > 0 AND a <= d, part_due, part_delivered_at))" +
-			" / sum(arrayCount((d, a) -> toUInt32(a) > 0 OR (d < " + asOf + " AND " + partsLive + "), part_due, part_delivered_at))"},
+			" / sum(arrayCount((d, a) -> toUInt32(a) > 0 OR d < " + asOf + ", part_due, part_delivered_at))"},
 	{ID: "parts_fill_rate", Title: "Parts fill rate", TitleZH: "配件现货满足率", Unit: Percent, Direction: HigherIsBetter,
 		Target: 80, Clause: "3.2.2", Formula: "part lines served from stock at once ÷ part lines requested",
 		Expr: "100 * sum(arraySum(part_from_stock)) / sum(length(part_due))"},

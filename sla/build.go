@@ -155,6 +155,9 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 		if l.Due.IsZero() && policy != nil && !l.DeliveredAt.IsZero() {
 			l.Due = l.DeliveredAt // delivered with no request seen: count it on time
 		}
+		if l.DeliveredAt.IsZero() && !r.Cancelled.IsZero() && r.Cancelled.Before(l.Due) {
+			continue // the request was withdrawn before the part was due: nothing is owed
+		}
 		r.Parts = append(r.Parts, *l)
 	}
 	slices.SortFunc(r.Parts, func(a, b PartLine) int { return cmp.Compare(a.LineID, b.LineID) })
