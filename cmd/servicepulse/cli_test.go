@@ -47,6 +47,8 @@ func TestBadInvocationsSayWhatToFix(t *testing.T) {
 		{"kpi list format", []string{"kpi", "list", "--format", "xml"}, `--format "xml"`},
 		{"contracts verb", []string{"contracts", "apply", "x.yaml"}, "contracts load FILE"},
 		{"contracts two files", []string{"contracts", "check", "a.yaml", "b.yaml"}, "exactly one contracts file"},
+		{"breaches without range", []string{"breaches"}, "--from and --to are required"},
+		{"breaches bad limit", []string{"breaches", "--from", "2026-07-01", "--to", "2026-09-30", "--limit", "-1"}, "--limit -1"},
 		{"refresh interval", []string{"ingest", "--dev", "--refresh-interval", "-1s"}, "--refresh-interval"},
 	}
 	for _, tt := range tests {

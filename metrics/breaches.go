@@ -1,0 +1,132 @@
+package metrics
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"servicepulse/calendar"
+	"servicepulse/contracts"
+	"servicepulse/sla"
+)
+
+// Breach is one broken promise of a request, citing its clause (appendix 2
+// of the contract lists the breach types).
+type Breach struct {
+	RequestID  string    `json:"request_id"`
+	PartnerID  string    `json:"partner_id"`
+	ContractID string    `json:"contract_id"`
+	OpenedAt   time.Time `json:"opened_at"`
+	Kind       string    `json:"kind"` // late_reply, late_onsite, late_parts, unqualified_staff, data_leak
+	Clause     string    `json:"clause"`
+	// Deadline is when the promise fell due; Done when it was kept late, zero
+	// while it is still not kept. Both zero for breaches without a deadline.
+	Deadline time.Time `json:"deadline,omitzero"`
+	Done     time.Time `json:"done,omitzero"`
+	// LateHours is how late, in business hours of the clock of the terms
+	// that govern the request, up to Done or to the as-of time; 0 for
+	// breaches without a deadline.
+	LateHours float64 `json:"late_hours"`
+	Count     int     `json:"count"` // how many (visits by unqualified staff, privacy complaints); 1 otherwise
+}
+
+// breachKinds are the queries listing each kind of breach. Each selects
+// request_id, partner_id, contract_id, opened_at, deadline, done, count.
+var breachKinds = []struct {
+	kind, clause, sql string
+}{
+	{"late_reply", "2.3.1", "SELECT request_id, partner_id, contract_id, opened_at, reply_due, replied_at, toUInt64(1)" +
+		" FROM request_state FINAL WHERE {where} AND " + breached("replied_at", "reply_due")},
+	{"late_onsite", "2.3.1", "SELECT request_id, partner_id, contract_id, opened_at, onsite_due, onsite_at, toUInt64(1)" +
+		" FROM request_state FINAL WHERE {where} AND " + breached("onsite_at", "onsite_due", "resolved_at")},
+	{"late_parts", "3.2.2", "SELECT request_id, partner_id, contract_id, opened_at, d, a, toUInt64(1)" +
+		" FROM request_state FINAL ARRAY JOIN part_due AS d, part_delivered_at AS a" +
+		" WHERE {where} AND ((toUInt32(a) > 0 AND a > d) OR (toUInt32(a) = 0 AND d < " + asOf + "))"},
+	{"unqualified_staff", "2.4.1", "SELECT request_id, partner_id, contract_id, opened_at, toDateTime(0, 'UTC'), toDateTime(0, 'UTC'), toUInt64(visits - certified_visits)" +
+		" FROM request_state FINAL WHERE {where} AND visits > certified_visits"},
+	{"data_leak", "9.2.1", "SELECT request_id, partner_id, contract_id, opened_at, toDateTime(0, 'UTC'), toDateTime(0, 'UTC'), toUInt64(countEqual(complaint_category, 'privacy'))" +
+		" FROM request_state FINAL WHERE {where} AND has(complaint_category, 'privacy')"},
+}
+
+// Breaches lists the breaches of the requests q selects (q.By is ignored),
+// every kind, in the order of the list above and then by deadline, with how
+// late each is under terms (the contracts in ClickHouse).
+func Breaches(ctx context.Context, conn driver.Conn, q Query, terms *contracts.File) ([]Breach, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	var out []Breach
+	clocks := map[string]*calendar.Clock{}
+	for _, k := range breachKinds {
+		sql := strings.ReplaceAll(strings.ReplaceAll(k.sql, "{where}", q.where()), asOf, q.asOfLiteral())
+		rows, err := conn.Query(ctx, sql)
+		if err != nil {
+			return nil, fmt.Errorf("list %s breaches: %w", k.kind, err)
+		}
+		var kind []Breach
+		for rows.Next() {
+			b := Breach{Kind: k.kind, Clause: k.clause}
+			var n uint64
+			if err := rows.Scan(&b.RequestID, &b.PartnerID, &b.ContractID, &b.OpenedAt, &b.Deadline, &b.Done, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("list %s breaches: %w", k.kind, err)
+			}
+			b.Count = int(n)
+			b.Deadline, b.Done = orZero(b.Deadline), orZero(b.Done)
+			if !b.Deadline.IsZero() {
+				end := b.Done
+				if end.IsZero() {
+					end = q.AsOf
+				}
+				if b.LateHours, err = lateHours(terms, clocks, b.ContractID, b.OpenedAt, b.Deadline, end); err != nil {
+					rows.Close()
+					return nil, err
+				}
+			}
+			kind = append(kind, b)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("list %s breaches: %w", k.kind, err)
+		}
+		slices.SortFunc(kind, func(a, b Breach) int {
+			return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.RequestID, b.RequestID))
+		})
+		out = append(out, kind...)
+	}
+	return out, nil
+}
+
+func orZero(t time.Time) time.Time {
+	if t.Unix() <= 0 {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// lateHours measures deadline → end on the business clock of the terms in
+// force when the request was opened (wall-clock hours if there are none).
+func lateHours(terms *contracts.File, clocks map[string]*calendar.Clock, contract string, opened, deadline, end time.Time) (float64, error) {
+	if terms == nil {
+		return end.Sub(deadline).Hours(), nil
+	}
+	t, ok := terms.At(contract, opened)
+	if !ok {
+		return end.Sub(deadline).Hours(), nil
+	}
+	key := t.Calendar + "|" + t.Window + "|" + t.Timezone
+	c := clocks[key]
+	if c == nil {
+		var err error
+		if c, _, err = sla.NewClock(t); err != nil {
+			return 0, fmt.Errorf("contract %s: %w", contract, err)
+		}
+		clocks[key] = c
+	}
+	return c.Elapsed(deadline, end).Hours(), nil
+}
