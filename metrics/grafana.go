@@ -12,8 +12,8 @@ import (
 // the plugin's macros and the dashboard's variables instead of literals, so
 // that a dashboard tile and `servicepulse kpi` compute the same number.
 
-// GrafanaOptions shapes GrafanaSQL. The zero value is a dashboard panel
-// filtered by the time range and every variable.
+// GrafanaOptions shapes GrafanaSQL. The zero value selects the requests
+// opened in the dashboard's time range, judged as of now.
 type GrafanaOptions struct {
 	// Cohort is the condition selecting the requests of the panel. Default:
 	// GrafanaCohort, the requests opened on the dates of the dashboard's time
@@ -188,7 +188,7 @@ func ScoreSQL(prefix string) string {
 			continue
 		}
 		v := prefix + k.ID
-		w := num(k.Weight)
+		w := grafanaNum(k.Weight)
 		sum = append(sum, "if(isNaN("+v+"), 0, "+w+" * "+achievementSQL(k, v)+")")
 		weights = append(weights, "if(isNaN("+v+"), 0, "+w+")")
 	}
@@ -198,7 +198,7 @@ func ScoreSQL(prefix string) string {
 // achievementSQL is Achievement with the default target, for a value that
 // is not NaN.
 func achievementSQL(k KPI, v string) string {
-	t, floor := num(k.Target), num(k.Floor)
+	t, floor := grafanaNum(k.Target), grafanaNum(k.Floor)
 	switch {
 	case k.Direction == LowerIsBetter && k.Target <= 0:
 		return "if(" + v + " <= " + t + ", 1, 0)"
@@ -210,7 +210,7 @@ func achievementSQL(k KPI, v string) string {
 	return "greatest(0, least(1, (" + v + " - " + floor + ") / (" + t + " - " + floor + ")))"
 }
 
-// GradeSQL is Grade of the score in column score: '' for no value.
+// GradeSQL is Grade of the score in column score (empty for no value).
 func GradeSQL(score string) string {
 	return "multiIf(isNaN(" + score + "), '', " + score + " >= 95, '★★★★★', " + score + " >= 90, '★★★★', " +
 		score + " >= 80, '★★★', " + score + " >= 70, 'pass', 'fail')"
@@ -265,16 +265,16 @@ func (d Distribution) HistogramSQL(bounds []float64, opts GrafanaOptions) string
 	var arms []string
 	lo := "0"
 	for _, b := range bounds {
-		arms = append(arms, d.Column+" < "+num(b)+", '"+lo+"–"+num(b)+" h'")
-		lo = num(b)
+		arms = append(arms, d.Column+" < "+grafanaNum(b)+", '"+lo+"–"+grafanaNum(b)+" h'")
+		lo = grafanaNum(b)
 	}
 	label := "multiIf(" + strings.Join(arms, ", ") + ", '≥ " + lo + " h')"
 	var order []string
 	for i, b := range bounds {
-		order = append(order, d.Column+" < "+num(b)+", "+strconv.Itoa(i))
+		order = append(order, d.Column+" < "+grafanaNum(b)+", "+strconv.Itoa(i))
 	}
 	key := "multiIf(" + strings.Join(order, ", ") + ", " + strconv.Itoa(len(bounds)) + ")"
-	opts.Where = joinAnd(opts.Where, d.Filter)
+	opts.Where = grafanaAnd(opts.Where, d.Filter)
 	return "SELECT " + label + " AS bucket, count() AS requests\nFROM request_state FINAL\nWHERE " + GrafanaWhere(opts) +
 		"\nGROUP BY bucket, " + key + "\nORDER BY " + key
 }
@@ -309,7 +309,7 @@ func (m Milestone) PastDue(asOf string) string {
 	return strings.ReplaceAll(breached(m.At, m.Due, m.AlsoEnds...), asOfPlaceholder, "("+asOf+")")
 }
 
-func joinAnd(a, b string) string {
+func grafanaAnd(a, b string) string {
 	switch {
 	case a == "":
 		return b
@@ -319,4 +319,33 @@ func joinAnd(a, b string) string {
 	return "(" + a + ") AND (" + b + ")"
 }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func grafanaNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// GrafanaSpreadSQL compares groups: for each group of by (one row each),
+// every KPI's value minus the median of the groups' values (quantileExact
+// at 0.5, as the catalog reads percentiles; groups without a value left
+// out), in the KPI's unit. Columns: d_<by>, then spread_<id> per KPI.
+func GrafanaSpreadSQL(kpis []KPI, by Dimension, opts GrafanaOptions) string {
+	var arrays, medians, joins, out []string
+	for _, k := range kpis {
+		arrays = append(arrays, "groupArray(k_"+k.ID+") AS a_"+k.ID)
+		medians = append(medians, "quantileExactIf(0.5)(k_"+k.ID+", NOT isNaN(k_"+k.ID+")) AS m_"+k.ID)
+		joins = append(joins, "a_"+k.ID+" AS v_"+k.ID)
+		out = append(out, "v_"+k.ID+" - m_"+k.ID+" AS spread_"+k.ID)
+	}
+	g := "d_" + string(by)
+	opts.OrderBy = ""
+	return "SELECT " + g + ",\n  " + strings.Join(out, ",\n  ") + "\nFROM (\nSELECT groupArray(" + g + ") AS groups,\n  " +
+		strings.Join(arrays, ",\n  ") + ",\n  " + strings.Join(medians, ",\n  ") + "\nFROM (\n" +
+		GrafanaSQL(kpis, []Dimension{by}, opts) + "\n)\n)\nARRAY JOIN groups AS " + g + ", " + strings.Join(joins, ", ") +
+		"\nORDER BY " + g
+}
+
+// GrafanaSpreadColumns lists the columns of GrafanaSpreadSQL.
+func GrafanaSpreadColumns(kpis []KPI, by Dimension) []string {
+	cols := []string{"d_" + string(by)}
+	for _, k := range kpis {
+		cols = append(cols, "spread_"+k.ID)
+	}
+	return cols
+}

@@ -42,6 +42,7 @@ var commands = map[string]command{
 	"bench":      {"measure raw ClickHouse insert rate, end-to-end rate and worker memory", runBench},
 	"clickhouse": {"start or stop a local ClickHouse server (development, tests)", runClickHouse},
 	"contracts":  {"check or load a contracts file (SLA terms, targets, weights) into ClickHouse", runContracts},
+	"dashboards": {"provision Grafana (datasource, folder, dashboards, alert rules) or export its provisioning files", runDashboards},
 	"breaches":   {"list broken promises (late reply, on site, parts; unqualified staff; data) with clause and lateness", runBreaches},
 	"kpi":        {"print the catalog's KPIs for a date range (`kpi list` prints the catalog)", runKPI},
 	"refresh":    {"bring request states (SLA outcomes, breaches) up to date with the events", runRefresh},

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +23,7 @@ type composeFile struct {
 		Environment map[string]string `yaml:"environment"`
 		Ports       []string          `yaml:"ports"`
 		Healthcheck map[string]any    `yaml:"healthcheck"`
+		Volumes     []string          `yaml:"volumes"`
 	} `yaml:"services"`
 	Volumes map[string]any `yaml:"volumes"`
 }
@@ -109,5 +113,52 @@ func TestComposeMatchesCLI(t *testing.T) {
 				t.Errorf("service %s listens on %s but does not publish it", name, port)
 			}
 		}
+	}
+}
+
+// TestComposeGrafanaProvisioning checks that Grafana mounts the exported
+// provisioning tree where Grafana reads it, and that the tree in the
+// repository is what `servicepulse dashboards export` writes now.
+func TestComposeGrafanaProvisioning(t *testing.T) {
+	raw, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("parse docker-compose.yml: %v", err)
+	}
+	for _, sub := range []string{"datasources", "dashboards", "alerting"} {
+		mount := "./dashboards/provisioning/" + sub + ":/etc/grafana/provisioning/" + sub + ":ro"
+		if !slices.Contains(c.Services["grafana"].Volumes, mount) {
+			t.Errorf("grafana does not mount %s", mount)
+		}
+	}
+
+	dir := t.TempDir()
+	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	stdout := os.Stdout
+	os.Stdout = devnull
+	err = run(context.Background(), []string{"dashboards", "export", "--dir", dir, "--log-level", "error"})
+	os.Stdout = stdout
+	devnull.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := "../../dashboards/provisioning"
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fresh, _ := os.ReadFile(p)
+		kept, err := os.ReadFile(filepath.Join(repo, rel))
+		if err != nil || !bytes.Equal(fresh, kept) {
+			t.Errorf("dashboards/provisioning/%s is stale: run `servicepulse dashboards export --dir dashboards/provisioning`", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,143 @@
+package dashboards
+
+import (
+	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/barchart"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+
+	"servicepulse/metrics"
+)
+
+// SLABreachesUID is the uid of the live SLA and breaches dashboard.
+const SLABreachesUID = "servicepulse-sla-breaches"
+
+// NearingHours is how close to its deadline an open request is listed as
+// nearing it.
+const NearingHours = 8
+
+// Histogram bounds (business hours) of the time distributions.
+var (
+	replyBuckets   = []float64{1, 2, 4, 8, 16, 24, 48, 72}
+	resolveBuckets = []float64{4, 8, 16, 24, 48, 72, 120, 240}
+)
+
+// SLABreaches is the live view of clause 2.3.1 and appendix 2: SLA rates,
+// the open requests nearing or past a deadline, breaches by clause, and the
+// time-to-reply and time-to-resolve distributions in business hours.
+// Deadlines are judged as of now; the clock of a paused request is held.
+func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
+	b := cohortBoard(SLABreachesUID, "ServicePulse · SLA and breaches (live)",
+		"Reply, on-site and parts SLA rates, open requests nearing or past their deadline, breaches by clause (服务时效与违约), for the requests opened in the time range, judged as of now.",
+		"now-30d", ds)
+	b.db.Refresh("1m")
+
+	b.row("SLA rates")
+	for _, id := range []string{"reply_sla_rate", "onsite_sla_rate", "parts_on_time_rate", "open_past_due"} {
+		b.kpiTile(kpiByID(id)[0], 6)
+	}
+
+	b.row("Open requests nearing or past their deadline")
+	cols := []string{"request_id", "partner_id", "contract_id", "region", "channel", "opened_at", "milestone", "due_at", "hours_left", "past_due", "paused"}
+	title := "Open requests nearing or past their deadline"
+	b.add(table.NewPanelBuilder().
+		Id(b.id()).
+		Title(title).
+		Description("未完成且临近或超过时限的服务请求 — clause 2.3.1. Open requests of the time range whose reply or on-site deadline has passed (past due, as the breach KPIs count it: a paused clock holds the deadline) or falls within the next "+num(NearingHours)+" hours. hours left < 0: late by that many wall-clock hours.").
+		Datasource(b.ds).
+		WithTarget(b.query(title, "A", openDeadlinesSQL(), Table, Cohort, cols...)).
+		OverrideByName("hours_left", []dashboard.DynamicConfigValue{
+			{Id: "displayName", Value: "Hours left"},
+			{Id: "unit", Value: "h"},
+			{Id: "decimals", Value: 1},
+			{Id: "thresholds", Value: mustThresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps([]dashboard.Threshold{
+				{Color: "red"}, {Value: ptr(0.0), Color: "orange"}, {Value: ptr(2.0), Color: "yellow"}}))},
+			{Id: "color", Value: map[string]string{"mode": string(dashboard.FieldColorModeIdThresholds)}},
+			{Id: "custom.cellOptions", Value: map[string]string{"type": string(common.TableCellDisplayModeColorBackground)}},
+		}).
+		OverrideByName("past_due", []dashboard.DynamicConfigValue{
+			{Id: "displayName", Value: "Past due"},
+			{Id: "mappings", Value: []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText,
+				Options: map[string]dashboard.ValueMappingResult{"0": {Text: ptr("nearing"), Color: ptr("yellow")}, "1": {Text: ptr("past due"), Color: ptr("red")}}}}}},
+		}).
+		Height(10).Span(24))
+
+	b.row("Breaches")
+	breaches := kpiByID("breaches_late_reply", "breaches_late_onsite", "breaches_late_parts", "breaches_unqualified_staff", "breaches_data_leak")
+	b.add(barchart.NewPanelBuilder().
+		Id(b.id()).
+		Title("Breaches by clause").
+		Description("违约次数(按条款) — appendix 2. "+describeAll(breaches)).
+		Datasource(b.ds).
+		WithTarget(b.query("Breaches by clause", "A", metrics.GrafanaUnpivotSQL(breaches, metrics.GrafanaOptions{Variables: metrics.GrafanaVariables}), Table, Cohort, "kpi", "clause", "value")).
+		XField("kpi").
+		Orientation(common.VizOrientationHorizontal).
+		ShowValue(common.VisibilityModeAlways).
+		Unit("short").Decimals(0).
+		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdFixed).FixedColor("red")).
+		OverrideByName("value", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Breaches"}}).
+		Height(8).Span(10))
+	week := []metrics.Dimension{metrics.ByWeek}
+	b.add(kpiFields(timeseries.NewPanelBuilder().
+		Id(b.id()).
+		Title("Breaches by week opened").
+		Description("违约趋势 — "+describeAll(breaches)).
+		Datasource(b.ds).
+		WithTarget(b.kpiQuery("Breaches by week opened", "A", breaches, week, metrics.GrafanaOptions{})).
+		DrawStyle(common.GraphDrawStyleBars).FillOpacity(70).
+		Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
+		Unit("short").Decimals(0).
+		Height(8).Span(14), breaches, false))
+
+	b.row("Time to reply and resolve (business hours)")
+	for _, id := range []string{"reply_hours_p50", "reply_hours_p90", "resolve_hours_p50", "resolve_hours_p90"} {
+		b.kpiTile(kpiByID(id)[0], 6)
+	}
+	b.histogram("Time to reply, distribution", "回复时长分布 — clause 2.3.1. Answered requests by business hours from request to first reply (pauses excluded), on the contract's calendar.", metrics.DistributionByName("reply"), replyBuckets)
+	b.histogram("Time to resolve, distribution", "解决时长分布 — clause 3.3. Resolved requests by business hours from request to final resolution (pauses excluded).", metrics.DistributionByName("resolve"), resolveBuckets)
+	return b.build()
+}
+
+// histogram is a bar chart of a business-hours distribution.
+func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []float64) {
+	sql := d.HistogramSQL(bounds, metrics.GrafanaOptions{Variables: metrics.GrafanaVariables})
+	b.add(barchart.NewPanelBuilder().
+		Id(b.id()).
+		Title(title).
+		Description(desc).
+		Datasource(b.ds).
+		WithTarget(b.query(title, "A", sql, Table, Cohort, "bucket", "requests")).
+		XField("bucket").
+		ShowValue(common.VisibilityModeAuto).
+		Unit("short").Decimals(0).
+		OverrideByName("requests", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Requests"}}).
+		Height(8).Span(12))
+}
+
+// openDeadlinesSQL lists, per milestone, the open requests still owing it
+// whose deadline passed or comes within NearingHours, with the catalog's own
+// past-due condition.
+func openDeadlinesSQL() string {
+	where := metrics.GrafanaWhere(metrics.GrafanaOptions{Variables: metrics.GrafanaVariables})
+	var arms []string
+	for _, m := range metrics.Milestones {
+		past := m.PastDue("now()")
+		arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  '"+m.Name+"' AS milestone,\n  "+
+			m.Due+" AS due_at,\n  round(dateDiff('second', now(), "+m.Due+") / 3600, 1) AS hours_left,\n  toUInt8("+past+") AS past_due,\n  "+
+			"toUInt8(toUInt32(paused_since) > 0) AS paused\nFROM request_state FINAL\nWHERE status = 'open' AND "+m.Pending()+
+			"\n  AND ("+past+" OR "+m.Due+" < now() + INTERVAL "+num(NearingHours)+" HOUR)\n  AND "+where)
+	}
+	return "SELECT request_id, partner_id, contract_id, region, channel, opened_at, milestone, due_at, hours_left, past_due, paused\nFROM (\n" +
+		strings.Join(arms, "\nUNION ALL\n") + "\n)\nORDER BY past_due DESC, due_at\nLIMIT 500"
+}
+
+func mustThresholds(b *dashboard.ThresholdsConfigBuilder) dashboard.ThresholdsConfig {
+	t, err := b.Build()
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
