@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,21 +30,22 @@ const benchDatabase = "servicepulse_bench"
 
 // benchResult is what `bench` prints.
 type benchResult struct {
-	Machine          string  `json:"machine"`
-	Messages         int     `json:"messages"`
-	RawRows          int     `json:"raw_rows"`
-	RawRowsPerS      float64 `json:"raw_rows_per_s"`
-	ProducePerS      float64 `json:"produce_messages_per_s"`
-	E2EEventsPerS    float64 `json:"e2e_events_per_s"`
-	E2EOfRaw         float64 `json:"e2e_fraction_of_raw"`
-	E2ESeconds       float64 `json:"e2e_seconds"`
-	WorkerPeakRSS    int64   `json:"worker_peak_rss_bytes"`
-	Workers          int     `json:"workers"`
-	BatchRows        int     `json:"batch_rows"`
-	StoredEvents     uint64  `json:"stored_events"`
-	StoredFeedback   uint64  `json:"stored_feedback"`
-	StoredRejects    uint64  `json:"stored_rejects"`
-	AccountedExactly bool    `json:"accounted_exactly"`
+	Machine          string    `json:"machine"`
+	Messages         int       `json:"messages"`
+	RawRows          int       `json:"raw_rows"`
+	RawRowsPerS      float64   `json:"raw_rows_per_s"` // median of RawPasses
+	RawPasses        []float64 `json:"raw_passes_rows_per_s"`
+	ProducePerS      float64   `json:"produce_messages_per_s"`
+	E2EEventsPerS    float64   `json:"e2e_events_per_s"`
+	E2EOfRaw         float64   `json:"e2e_fraction_of_raw"`
+	E2ESeconds       float64   `json:"e2e_seconds"`
+	WorkerPeakRSS    int64     `json:"worker_peak_rss_bytes"`
+	Workers          int       `json:"workers"`
+	BatchRows        int       `json:"batch_rows"`
+	StoredEvents     uint64    `json:"stored_events"`
+	StoredFeedback   uint64    `json:"stored_feedback"`
+	StoredRejects    uint64    `json:"stored_rejects"`
+	AccountedExactly bool      `json:"accounted_exactly"`
 }
 
 func runBench(ctx context.Context, args []string) error {
@@ -95,12 +97,27 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	defer conn.Close()
 
-	log.Info("bench: raw ClickHouse insert rate (the bound)", "messages", len(msgs))
-	rows, secs, err := rawInsert(ctx, conn, msgs, batchRows)
-	if err != nil {
-		return err
+	// The raw bound varies run to run on a shared 2-core machine (background
+	// merges, page cache): take the median of three passes, each into a
+	// fresh database.
+	var rates []float64
+	for pass := range 3 {
+		if pass > 0 {
+			conn.Close()
+			if conn, err = freshDatabase(ctx, dsn, benchDatabase, log); err != nil {
+				return err
+			}
+		}
+		log.Info("bench: raw ClickHouse insert rate (the bound)", "messages", len(msgs), "pass", pass+1)
+		rows, secs, err := rawInsert(ctx, conn, msgs, batchRows)
+		if err != nil {
+			return err
+		}
+		res.RawRows = rows
+		rates = append(rates, float64(rows)/secs)
 	}
-	res.RawRows, res.RawRowsPerS = rows, float64(rows)/secs
+	slices.Sort(rates)
+	res.RawRowsPerS, res.RawPasses = rates[1], rates
 
 	if conn, err = freshDatabase(ctx, dsn, benchDatabase, log); err != nil {
 		return err
@@ -223,6 +240,9 @@ func runIngestProcess(ctx context.Context, brokers, dsn string, workers, batchRo
 	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--clickhouse", dsn, "--dev",
 		"--until-idle", "2s", "--listen", "", "--refresh-interval", "0", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
 		"--workers", strconv.Itoa(workers), "--batch-rows", strconv.Itoa(batchRows), "--log-level", "warn")
+	if p := os.Getenv("SERVICEPULSE_CPU_PROFILE"); p != "" {
+		cmd.Env = append(os.Environ(), "SERVICEPULSE_CPU_PROFILE="+p+".ingest")
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {

@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	err := profiled(func() error { return run(ctx, os.Args[1:]) })
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "servicepulse:", err)
@@ -24,4 +25,23 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// profiled runs f under a CPU profile written to $SERVICEPULSE_CPU_PROFILE,
+// when that is set: how the benchmark numbers are explained.
+func profiled(f func() error) error {
+	path := os.Getenv("SERVICEPULSE_CPU_PROFILE")
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
