@@ -16,6 +16,7 @@ import (
 
 	"servicepulse/broker"
 	"servicepulse/contracts"
+	"servicepulse/dashboards"
 	"servicepulse/devenv"
 	"servicepulse/generator"
 	"servicepulse/ingest"
@@ -148,7 +149,44 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("\ntry: servicepulse kpi --clickhouse %s --from %s --to %s --by month\n", dsn,
 		sum.From.Format(time.DateOnly), sum.To.AddDate(0, 0, -1).Format(time.DateOnly))
-	return nil
+
+	d.stage("Grafana dashboards")
+	return d.grafana(ctx, dsn, dir)
+}
+
+// grafana writes the dashboards' file provisioning for the demo's ClickHouse,
+// and provisions a running Grafana when SERVICEPULSE_GRAFANA_URL names one.
+func (d *demo) grafana(ctx context.Context, dsn, dir string) error {
+	ds, err := dashboards.DatasourceFromDSN(dsn)
+	if err != nil {
+		return err
+	}
+	set, err := dashboards.Build(ds)
+	if err != nil {
+		return err
+	}
+	out := dir + "/grafana"
+	files, err := dashboards.Export(set, out)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Grafana provisioning written: %s (%d files; point Grafana's provisioning directory at it)\n", out, len(files))
+	url := os.Getenv("SERVICEPULSE_GRAFANA_URL")
+	if url == "" {
+		fmt.Println("set SERVICEPULSE_GRAFANA_URL (and GRAFANA_TOKEN, or GRAFANA_USER/GRAFANA_PASSWORD) to provision a running Grafana")
+		return nil
+	}
+	cfg := dashboards.GrafanaConfig{URL: url, Token: os.Getenv("GRAFANA_TOKEN"), User: os.Getenv("GRAFANA_USER"),
+		Password: os.Getenv("GRAFANA_PASSWORD"), Timeout: 30 * time.Second}
+	if err := cfg.Validate(); err != nil {
+		return usagef("SERVICEPULSE_GRAFANA_URL: %v", err)
+	}
+	report, err := dashboards.Provision(ctx, cfg, set, false, d.log)
+	if err != nil {
+		return err
+	}
+	fmt.Println("Grafana provisioned:")
+	return printJSON(report)
 }
 
 type demo struct {
@@ -157,7 +195,7 @@ type demo struct {
 	n     int
 }
 
-const demoStages = 7
+const demoStages = 8
 
 func (d *demo) stage(name string) {
 	d.n++
