@@ -80,7 +80,11 @@ func Produce(ctx context.Context, kc KafkaConfig, cfg Config, log *slog.Logger) 
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &kafka.Writer{
-		Addr:         kafka.TCP(kc.Brokers...),
+		Addr: kafka.TCP(kc.Brokers...),
+		// A transport of its own: kafka-go's shared default caches cluster
+		// metadata, and answers "Unknown Topic Or Partition" for a topic
+		// created after its last refresh.
+		Transport:    &kafka.Transport{},
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    kc.BatchSize,

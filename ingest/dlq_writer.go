@@ -37,7 +37,10 @@ func NewKafkaDeadLetters(brokers []string, topic string, piiKey []byte) *KafkaDe
 	return &KafkaDeadLetters{
 		key: piiKey,
 		writer: &kafka.Writer{
-			Addr:         kafka.TCP(brokers...),
+			Addr: kafka.TCP(brokers...),
+			// Own transport: the shared default's metadata cache may not know
+			// a DLQ topic created a moment ago.
+			Transport:    &kafka.Transport{},
 			Topic:        topic,
 			Balancer:     &kafka.Hash{},
 			RequiredAcks: kafka.RequireAll,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -35,5 +36,38 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 	if err := cc.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 		return fmt.Errorf("create topics %v: %w", topics, err)
 	}
-	return nil
+	// Creation is asynchronous in Kafka (and in kfake with a data dir): wait
+	// until every partition has a leader, so a producer started next does not
+	// fail with "Unknown Topic Or Partition".
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		parts, err := conn.ReadPartitions(topics...)
+		if err == nil && leadersReady(parts, topics) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("topics %v created but not ready after 30s (last error: %v)", topics, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func leadersReady(parts []kafka.Partition, topics []string) bool {
+	ready := map[string]bool{}
+	for _, p := range parts {
+		if p.Leader.Host == "" {
+			return false
+		}
+		ready[p.Topic] = true
+	}
+	for _, t := range topics {
+		if !ready[t] {
+			return false
+		}
+	}
+	return true
 }

@@ -80,7 +80,10 @@ func (s *Stack) LoadContracts(t testing.TB, yamlText string) {
 // feedback topic, keyed by nothing in particular.
 func (s *Stack) Produce(t testing.TB, records, feedback [][]byte) {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(s.Brokers...), RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
+	// Own transport: kafka-go's shared one caches metadata that may predate
+	// this test's topics.
+	w := &kafka.Writer{Addr: kafka.TCP(s.Brokers...), Transport: &kafka.Transport{}, RequiredAcks: kafka.RequireAll,
+		BatchTimeout: 5 * time.Millisecond}
 	defer w.Close()
 	var msgs []kafka.Message
 	for _, v := range records {
