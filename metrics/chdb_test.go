@@ -3,14 +3,11 @@
 package metrics_test
 
 import (
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chdb-io/chdb-go/chdb"
-	"github.com/shopspring/decimal"
 
 	"servicepulse/internal/chdbtest"
 	"servicepulse/internal/pipelinetest"
@@ -64,79 +61,16 @@ func TestIntegrationKPIsOnCurrentClickHouse(t *testing.T) {
 	}
 }
 
-// copyRequestStates inserts every request_state row of the 18.16 database
-// into the chdb session, column by column as read by the driver, and returns
-// how many rows chdb then holds.
+// copyRequestStates copies the 18.16 request_state rows into chdb and
+// returns how many rows chdb then holds.
 func copyRequestStates(t *testing.T, s *pipelinetest.Stack, sess *chdb.Session) int {
 	t.Helper()
-	rows, err := s.Conn.Query(t.Context(), "SELECT * FROM request_state FINAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols := rows.ColumnTypes()
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.Name()
-	}
-	var tuples []string
-	for rows.Next() {
-		dest := make([]any, len(cols))
-		for i, c := range cols {
-			dest[i] = reflect.New(c.ScanType()).Interface()
-		}
-		if err := rows.Scan(dest...); err != nil {
-			t.Fatal(err)
-		}
-		lits := make([]string, len(cols))
-		for i, c := range cols {
-			lits[i] = literal(t, reflect.ValueOf(dest[i]).Elem(), c.DatabaseTypeName())
-		}
-		tuples = append(tuples, "("+strings.Join(lits, ", ")+")")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	chdbtest.Query(t, sess, "INSERT INTO request_state ("+strings.Join(names, ", ")+") VALUES "+strings.Join(tuples, ",\n"))
+	chdbtest.CopyTable(t, t.Context(), s.Conn, sess, "request_state", "SELECT * FROM request_state FINAL")
 	n, err := strconv.Atoi(chdbtest.Query(t, sess, "SELECT count() FROM request_state FINAL"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// literal writes v, read from a column of type dbType, as a ClickHouse
-// literal: strings quoted, DateTime('UTC') as its UTC wall time, floats
-// exactly (shortest form that reads back the same), arrays element by element.
-func literal(t *testing.T, v reflect.Value, dbType string) string {
-	switch x := v.Interface().(type) {
-	case string:
-		return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x) + "'"
-	case time.Time:
-		if dbType == "Date" {
-			return x.Format("'2006-01-02'")
-		}
-		return x.UTC().Format("'2006-01-02 15:04:05'")
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64) // nan, +Inf never occur in request_state
-	case decimal.Decimal:
-		return x.String()
-	}
-	switch v.Kind() {
-	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(v.Int(), 10)
-	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.FormatUint(v.Uint(), 10)
-	case reflect.Slice:
-		elem := strings.TrimSuffix(strings.TrimPrefix(dbType, "Array("), ")")
-		parts := make([]string, v.Len())
-		for i := range parts {
-			parts[i] = literal(t, v.Index(i), elem)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	t.Fatalf("request_state column of type %s: no literal for Go %T", dbType, v.Interface())
-	return ""
 }
 
 type chdbGroup struct {
