@@ -220,7 +220,9 @@ func (d *demo) clickhouse(ctx context.Context, dsn, dir string) (string, error) 
 	}
 	d.log.Info("no ClickHouse answers; starting a local one", "addr", u.Host, "dir", dir+"/clickhouse")
 	cfg := devenv.DefaultClickHouseConfig()
-	cfg.Dir, cfg.TCPPort, cfg.Detach = dir+"/clickhouse", port, true
+	// The HTTP port (the health check) moves with the native one, so a demo
+	// pointed at another port never mistakes a server on 8123 for its own.
+	cfg.Dir, cfg.TCPPort, cfg.HTTPPort, cfg.Detach = dir+"/clickhouse", port, 8123+port-9000, true
 	srv, err := devenv.EnsureClickHouse(ctx, cfg, d.log)
 	if err != nil {
 		return "", err
