@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"servicepulse/internal/pipelinetest"
 	"servicepulse/warehouse"
@@ -103,5 +104,57 @@ func TestIntegrationCrashBetweenInsertAndCommit(t *testing.T) {
 			res.Consumed, notStored)
 	}
 	t.Logf("total %d, stored before restart %d, consumed by restart %d", total, storedBeforeRestart, res.Consumed)
+	s.assertExact(t, sum)
+}
+
+// TestIntegrationSIGTERMDrains stops a worker process with SIGTERM in the
+// middle of a topic: it must write and commit everything it consumed, exit 0,
+// and leave the rest, exactly, to the next run (nothing re-delivered).
+func TestIntegrationSIGTERMDrains(t *testing.T) {
+	s := newStack(t, nil)
+	sum := s.produce(t, 30_000, 0.01)
+	total := int64(sum.Records + sum.Feedback + sum.Malformed)
+
+	first, out := s.ingestProcess(t, "60s")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the first rows in ClickHouse", func() bool {
+		st, err := warehouse.ReadStats(context.Background(), s.conn)
+		return err == nil && st.Events > 0
+	})
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("worker after SIGTERM: %v (want exit 0)", err)
+	}
+	var res struct {
+		Consumed int64 `json:"consumed"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("worker printed %q: %v", out.String(), err)
+	}
+	if res.Consumed == 0 || res.Consumed >= total {
+		t.Fatalf("SIGTERM worker consumed %d of %d: the signal did not land mid-topic", res.Consumed, total)
+	}
+	st, err := warehouse.ReadStats(context.Background(), s.conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored := int64(st.Events + st.Feedback + st.Rejected); stored != res.Consumed {
+		t.Errorf("after SIGTERM ClickHouse holds %d rows, the worker consumed %d: the drain lost or skipped some", stored, res.Consumed)
+	}
+
+	rest, out := s.ingestProcess(t, "15s")
+	if err := rest.Run(); err != nil {
+		t.Fatalf("second worker: %v", err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("second worker printed %q: %v", out.String(), err)
+	}
+	if want := total - int64(st.Events+st.Feedback+st.Rejected); res.Consumed != want {
+		t.Errorf("second worker consumed %d, want exactly the %d left (committed offsets honoured)", res.Consumed, want)
+	}
 	s.assertExact(t, sum)
 }
