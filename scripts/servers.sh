@@ -15,6 +15,12 @@ if ! command -v clickhouse-server >/dev/null 2>&1 && [ ! -x /usr/sbin/clickhouse
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client
 fi
 
+step "Chromium for the report's browser test (Debian package)"
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
 step "current ClickHouse through chdb (npm chdb@3.4.0)"
 chdb_lib=$cache/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
 if [ ! -f "$chdb_lib" ]; then

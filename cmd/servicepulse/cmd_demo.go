@@ -14,6 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"servicepulse/broker"
 	"servicepulse/contracts"
 	"servicepulse/dashboards"
@@ -21,6 +23,7 @@ import (
 	"servicepulse/generator"
 	"servicepulse/ingest"
 	"servicepulse/metrics"
+	"servicepulse/reports"
 	"servicepulse/sla"
 	"servicepulse/sql"
 	"servicepulse/transform"
@@ -151,7 +154,50 @@ func runDemo(ctx context.Context, args []string) error {
 		sum.From.Format(time.DateOnly), sum.To.AddDate(0, 0, -1).Format(time.DateOnly))
 
 	d.stage("Grafana dashboards")
-	return d.grafana(ctx, dsn, dir)
+	if err := d.grafana(ctx, dsn, dir); err != nil {
+		return err
+	}
+
+	d.stage("evaluation report and a partner scorecard")
+	return d.report(ctx, conn, terms, sum.From, dir)
+}
+
+// report writes the evaluation report of the generated quarter and the
+// scorecard of its best-ranked partner, and prints their paths.
+func (d *demo) report(ctx context.Context, conn driver.Conn, terms *contracts.File, from time.Time, dir string) error {
+	p, err := reports.ParsePeriod(fmt.Sprintf("%d-Q%d", from.Year(), (int(from.Month())+2)/3))
+	if err != nil {
+		return err
+	}
+	out := dir + "/reports"
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	asOf := time.Now().UTC()
+	r, err := reports.Build(ctx, conn, p, asOf, terms)
+	if err != nil {
+		return err
+	}
+	files, err := reports.WriteFiles(out, r)
+	if err != nil {
+		return err
+	}
+	if len(r.Partners) > 0 {
+		s, err := reports.BuildScorecard(ctx, conn, p, asOf, r.Partners[0].PartnerID)
+		if err != nil {
+			return err
+		}
+		more, err := reports.WriteScorecardFiles(out, s)
+		if err != nil {
+			return err
+		}
+		files = append(files, more...)
+	}
+	fmt.Println("\nevaluation report and partner scorecard:")
+	for _, f := range files {
+		fmt.Println("  " + f)
+	}
+	return nil
 }
 
 // grafana writes the dashboards' file provisioning for the demo's ClickHouse,
@@ -195,7 +241,7 @@ type demo struct {
 	n     int
 }
 
-const demoStages = 8
+const demoStages = 9
 
 func (d *demo) stage(name string) {
 	d.n++

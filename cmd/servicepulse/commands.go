@@ -46,6 +46,8 @@ var commands = map[string]command{
 	"breaches":   {"list broken promises (late reply, on site, parts; unqualified staff; data) with clause and lateness", runBreaches},
 	"kpi":        {"print the catalog's KPIs for a date range (`kpi list` prints the catalog)", runKPI},
 	"refresh":    {"bring request states (SLA outcomes, breaches) up to date with the events", runRefresh},
+	"report":     {"write the periodic evaluation report of a month, quarter or year (HTML and JSON data)", runReport},
+	"actions":    {"add or list improvement actions (clause 11.4), judged by each report", runActions},
 }
 
 func run(ctx context.Context, args []string) error {

@@ -1,0 +1,308 @@
+package reports
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"servicepulse/contracts"
+	"servicepulse/metrics"
+)
+
+// TrendPeriods is how many periods before the reported one each trend shows.
+const TrendPeriods = 3
+
+// WorstBreaches is how many breaches each clause lists, the latest first.
+const WorstBreaches = 10
+
+// Report is the data of one periodic report. Numbers are nil (JSON null)
+// where there is no data (an empty denominator).
+type Report struct {
+	Period Period    `json:"period"`
+	AsOf   time.Time `json:"as_of"`
+	// Score is the evaluation score of clause 11.2 over all partners, with
+	// the catalog's default targets and weights; Grade its grade.
+	Score *float64 `json:"score"`
+	Grade string   `json:"grade"`
+	// KPIs holds every catalog KPI, in catalog order.
+	KPIs     []KPIValue     `json:"kpis"`
+	Breaches []ClauseBreach `json:"breaches"`
+	Partners []PartnerRank  `json:"partners"`
+	Causes   []CauseShare   `json:"causes"`
+	// Actions are the improvement actions created by the as-of time, judged
+	// on this period's values.
+	Actions []ActionStatus `json:"actions"`
+}
+
+// KPIValue is one KPI of the report.
+type KPIValue struct {
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`
+	TitleZH   string            `json:"title_zh"`
+	Unit      metrics.Unit      `json:"unit"`
+	Direction metrics.Direction `json:"direction"`
+	Value     *float64          `json:"value"`
+	// Target is nil for informational KPIs; Met is nil when there is no
+	// value or no target.
+	Target *float64 `json:"target"`
+	Met    *bool    `json:"met"`
+	// Trend is the value in the TrendPeriods periods before, oldest first.
+	Trend []TrendPoint `json:"trend"`
+	// Reported is the value as first published for this period (nil if
+	// never published, or published without data), at ReportedAt; Restated
+	// says the value has changed since.
+	Reported   *float64   `json:"reported,omitempty"`
+	ReportedAt *time.Time `json:"reported_at,omitempty"`
+	Restated   bool       `json:"restated,omitempty"`
+}
+
+// TrendPoint is a KPI's value in an earlier period.
+type TrendPoint struct {
+	Period string   `json:"period"`
+	Value  *float64 `json:"value"`
+}
+
+// ClauseBreach sums the breaches of one contract clause.
+type ClauseBreach struct {
+	Clause string   `json:"clause"`
+	Kinds  []string `json:"kinds"`
+	// Count adds up Breach.Count; Requests is the number of distinct requests.
+	Count    int `json:"count"`
+	Requests int `json:"requests"`
+	// Worst are the WorstBreaches breaches with the most late hours (ties:
+	// by request id, then kind).
+	Worst []metrics.Breach `json:"worst"`
+}
+
+// PartnerRank is one partner's evaluation; Rank 1 is the best score, and
+// partners without a score come last, unranked (0).
+type PartnerRank struct {
+	PartnerID string   `json:"partner_id"`
+	Requests  int      `json:"requests"`
+	Score     *float64 `json:"score"`
+	Grade     string   `json:"grade"`
+	Rank      int      `json:"rank"`
+}
+
+// CauseShare is the share of resolved requests with one root cause.
+type CauseShare struct {
+	Cause    string  `json:"cause"`
+	Requests int     `json:"requests"`
+	Share    float64 `json:"share"` // percent of resolved requests
+}
+
+func num(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// Build computes the report of period p as of asOf. terms (the contracts in
+// ClickHouse) measure how late breaches are; nil measures wall-clock hours.
+func Build(ctx context.Context, conn driver.Conn, p Period, asOf time.Time, terms *contracts.File) (*Report, error) {
+	q := metrics.Query{From: p.From, To: p.To, AsOf: asOf}
+	all, err := cohort(ctx, conn, q)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", p.Label, err)
+	}
+	prev := p.Previous(TrendPeriods)
+	trend := make([]map[string]float64, len(prev))
+	for i, pp := range prev {
+		if trend[i], err = cohort(ctx, conn, metrics.Query{From: pp.From, To: pp.To, AsOf: asOf}); err != nil {
+			return nil, fmt.Errorf("report %s: trend %s: %w", p.Label, pp.Label, err)
+		}
+	}
+	pub, err := firstReported(ctx, conn, p, ScopeAll)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", p.Label, err)
+	}
+	r := &Report{Period: p, AsOf: asOf.UTC()}
+	score := all[metrics.EvaluationID]
+	r.Score, r.Grade = num(score), metrics.Grade(score)
+	for _, k := range metrics.Catalog {
+		v, ok := all[k.ID]
+		if !ok {
+			v = math.NaN()
+		}
+		kv := KPIValue{ID: k.ID, Title: k.Title, TitleZH: k.TitleZH, Unit: k.Unit, Direction: k.Direction, Value: num(v)}
+		if k.Direction != metrics.Informational {
+			kv.Target = num(k.Target)
+			if met, known := metrics.Met(k, v, k.Target); known {
+				kv.Met = &met
+			}
+		}
+		for i, pp := range prev {
+			tv, ok := trend[i][k.ID]
+			if !ok {
+				tv = math.NaN()
+			}
+			kv.Trend = append(kv.Trend, TrendPoint{Period: pp.Label, Value: num(tv)})
+		}
+		if first, ok := pub[k.ID]; ok {
+			at := first.at.UTC()
+			kv.Reported, kv.ReportedAt = num(first.value), &at
+			kv.Restated = !sameValue(first.value, v)
+		}
+		r.KPIs = append(r.KPIs, kv)
+	}
+	if r.Partners, err = partners(ctx, conn, q); err != nil {
+		return nil, fmt.Errorf("report %s: %w", p.Label, err)
+	}
+	bs, err := metrics.Breaches(ctx, conn, q, terms)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", p.Label, err)
+	}
+	r.Breaches = byClause(bs)
+	if r.Causes, err = causes(ctx, conn, q); err != nil {
+		return nil, fmt.Errorf("report %s: %w", p.Label, err)
+	}
+	acts, err := ListActions(ctx, conn, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", p.Label, err)
+	}
+	r.Actions = []ActionStatus{}
+	for _, a := range acts {
+		v, ok := all[a.KPI]
+		if !ok {
+			v = math.NaN()
+		}
+		r.Actions = append(r.Actions, Judge(a, v))
+	}
+	return r, nil
+}
+
+// cohort computes the whole catalog over q's cohort (no grouping); an empty
+// cohort gives NaN everywhere.
+func cohort(ctx context.Context, conn driver.Conn, q metrics.Query) (map[string]float64, error) {
+	gs, err := metrics.Run(ctx, conn, q, metrics.Catalog, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(gs) == 0 {
+		return map[string]float64{}, nil
+	}
+	return gs[0].Values, nil
+}
+
+func partners(ctx context.Context, conn driver.Conn, q metrics.Query) ([]PartnerRank, error) {
+	q.By = []metrics.Dimension{metrics.ByPartner}
+	gs, err := metrics.Run(ctx, conn, q, []metrics.KPI{mustKPI("requests"), mustKPI(metrics.EvaluationID)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PartnerRank, 0, len(gs))
+	for _, g := range gs {
+		s := g.Values[metrics.EvaluationID]
+		out = append(out, PartnerRank{PartnerID: g.Keys[metrics.ByPartner], Requests: int(g.Values["requests"]),
+			Score: num(s), Grade: metrics.Grade(s)})
+	}
+	slices.SortFunc(out, func(a, b PartnerRank) int {
+		switch {
+		case a.Score == nil && b.Score == nil:
+			return cmp.Compare(a.PartnerID, b.PartnerID)
+		case a.Score == nil:
+			return 1
+		case b.Score == nil:
+			return -1
+		}
+		return cmp.Or(cmp.Compare(*b.Score, *a.Score), cmp.Compare(a.PartnerID, b.PartnerID))
+	})
+	for i := range out {
+		if out[i].Score == nil {
+			break
+		}
+		out[i].Rank = i + 1
+		if i > 0 && *out[i].Score == *out[i-1].Score {
+			out[i].Rank = out[i-1].Rank // equal scores share a rank
+		}
+	}
+	return out, nil
+}
+
+func mustKPI(id string) metrics.KPI {
+	k, ok := metrics.ByID(id)
+	if !ok {
+		panic("reports: no KPI " + id)
+	}
+	return k
+}
+
+// byClause groups breaches by clause, in the order clauses first appear.
+func byClause(bs []metrics.Breach) []ClauseBreach {
+	out := []ClauseBreach{}
+	idx := map[string]int{}
+	reqs := map[string]map[string]bool{}
+	for _, b := range bs {
+		i, ok := idx[b.Clause]
+		if !ok {
+			i = len(out)
+			idx[b.Clause] = i
+			out = append(out, ClauseBreach{Clause: b.Clause})
+			reqs[b.Clause] = map[string]bool{}
+		}
+		c := &out[i]
+		if !slices.Contains(c.Kinds, b.Kind) {
+			c.Kinds = append(c.Kinds, b.Kind)
+		}
+		c.Count += b.Count
+		reqs[b.Clause][b.RequestID] = true
+		c.Worst = append(c.Worst, b)
+	}
+	for i := range out {
+		c := &out[i]
+		c.Requests = len(reqs[c.Clause])
+		slices.SortStableFunc(c.Worst, func(a, b metrics.Breach) int {
+			return cmp.Or(cmp.Compare(b.LateHours, a.LateHours), cmp.Compare(a.RequestID, b.RequestID), cmp.Compare(a.Kind, b.Kind))
+		})
+		c.Worst = c.Worst[:min(len(c.Worst), WorstBreaches)]
+	}
+	return out
+}
+
+// causes is the cause mix of the resolved requests of q's cohort, the most
+// frequent first.
+func causes(ctx context.Context, conn driver.Conn, q metrics.Query) ([]CauseShare, error) {
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT cause, count() FROM request_state FINAL"+
+		" WHERE opened_date >= toDate('%s') AND opened_date < toDate('%s') AND toUInt32(resolved_at) > 0"+
+		" GROUP BY cause", q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)))
+	if err != nil {
+		return nil, fmt.Errorf("cause mix: %w", err)
+	}
+	defer rows.Close()
+	out := []CauseShare{}
+	total := 0
+	for rows.Next() {
+		var c CauseShare
+		var n uint64
+		if err := rows.Scan(&c.Cause, &n); err != nil {
+			return nil, fmt.Errorf("cause mix: %w", err)
+		}
+		c.Requests = int(n)
+		total += c.Requests
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cause mix: %w", err)
+	}
+	for i := range out {
+		out[i].Share = 100 * float64(out[i].Requests) / float64(total)
+	}
+	slices.SortFunc(out, func(a, b CauseShare) int {
+		return cmp.Or(cmp.Compare(b.Requests, a.Requests), cmp.Compare(a.Cause, b.Cause))
+	})
+	return out, nil
+}
+
+// sameValue: equal within 1e-9 relative, or both without data.
+func sameValue(a, b float64) bool {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.IsNaN(a) && math.IsNaN(b)
+	}
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
+}

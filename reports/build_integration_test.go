@@ -1,0 +1,138 @@
+package reports_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"servicepulse/reports"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// asOf is the end of September in Asia/Shanghai.
+var asOf = local("2026-10-01 00:00")
+
+func mustPeriod(t *testing.T, s string) reports.Period {
+	t.Helper()
+	p, err := reports.ParsePeriod(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// golden compares got with testdata/<name>, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; got:\n%s", path, got)
+	}
+}
+
+func near(got *float64, want float64) bool {
+	if got == nil {
+		return math.IsNaN(want)
+	}
+	return math.Abs(*got-want) <= 1e-9*math.Max(1, math.Abs(want))
+}
+
+func TestIntegrationBuildSeptember(t *testing.T) {
+	t.Parallel()
+	s := run(t, september())
+	r, err := reports.Build(t.Context(), s.Conn, mustPeriod(t, "2026-09"), asOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// By hand, September (A1, A2, B1, B2):
+	//   reply: 4 due (B2 past due unanswered), met A1, B1 → 50 %, achievement 50/95
+	//   on site: 4 due, met A1 → 25 %, achievement 25/90
+	//   first-time fix: A1, B1 (A2 is user misuse, out of scope) → 100 %
+	//   repeat 0 %, CSAT 100 %, NPS 100, complaints 0: achievement 1
+	//   certified: 2 of 3 visits → 200/3 %, achievement (200/3)/95
+	//   parts: no lines, left out of the score
+	//   score = 100 × (20·50/95 + 20·25/90 + 15 + 10 + 10 + 5 + 5 + 5·(200/3)/95) / 90 ≈ 71.77: pass
+	score := 100 * (20*50.0/95 + 20*25.0/90 + 45 + 5*(200.0/3)/95) / 90
+	if !near(r.Score, score) || r.Grade != "pass" {
+		t.Errorf("score %v %q, want %v pass", r.Score, r.Grade, score)
+	}
+	kpi := map[string]reports.KPIValue{}
+	for _, k := range r.KPIs {
+		kpi[k.ID] = k
+	}
+	for id, want := range map[string]float64{
+		"requests": 4, "reply_sla_rate": 50, "onsite_sla_rate": 25, "first_time_fix_rate": 100,
+		"repeat_repair_rate": 0, "csat": 100, "nps": 100, "certified_visit_rate": 200.0 / 3,
+		"parts_on_time_rate": math.NaN(), "breaches_late_reply": 2, "breaches_late_onsite": 3,
+		"breaches_unqualified_staff": 1, "open_past_due": 1,
+		"cause_quality_share": 200.0 / 3, "cause_misuse_share": 100.0 / 3,
+		"paid_fee_per_repair": 150,
+	} {
+		if !near(kpi[id].Value, want) {
+			t.Errorf("%s = %v, want %v", id, kpi[id].Value, want)
+		}
+	}
+	// Trend: June and July have no requests; August has P1, all in time.
+	rr := kpi["reply_sla_rate"]
+	if len(rr.Trend) != 3 || rr.Trend[0].Period != "2026-06" || rr.Trend[0].Value != nil ||
+		rr.Trend[1].Value != nil || !near(rr.Trend[2].Value, 100) {
+		t.Errorf("reply_sla_rate trend %+v, want 2026-06 null, 2026-07 null, 2026-08 100", rr.Trend)
+	}
+	if m := rr.Met; m == nil || *m {
+		t.Errorf("reply_sla_rate met = %v, want false", m)
+	}
+	// Partners. A: reply 50, on site 50, certified 100, the rest 1 →
+	// 100 × (20·50/95 + 20·50/90 + 50) / 90 ≈ 79.60 pass.
+	// B: reply 50 (B1 in time, B2 late), on site 0, certified 0, no survey
+	// (CSAT, NPS left out) → 100 × (20·50/95 + 15 + 10 + 5) / 75 ≈ 54.04 fail.
+	a := 100 * (20*50.0/95 + 20*50.0/90 + 50) / 90
+	b := 100 * (20*50.0/95 + 30) / 75
+	if len(r.Partners) != 2 || r.Partners[0].PartnerID != "PT-A" || !near(r.Partners[0].Score, a) || r.Partners[0].Rank != 1 ||
+		r.Partners[1].PartnerID != "PT-B" || !near(r.Partners[1].Score, b) || r.Partners[1].Rank != 2 || r.Partners[1].Grade != "fail" {
+		t.Errorf("partners %+v, want PT-A %.4f rank 1, PT-B %.4f rank 2 fail", r.Partners, a, b)
+	}
+	// Breaches of clause 2.3.1, worst first: B2 reply 636 h, B2 on site 632 h,
+	// B1 on site 4 h, A2 on site 3 h, A2 reply 1 h; 2.4.1: B1.
+	if len(r.Breaches) != 2 || r.Breaches[0].Clause != "2.3.1" || r.Breaches[0].Count != 5 || r.Breaches[0].Requests != 3 {
+		t.Fatalf("breaches %+v, want 2.3.1 (5 breaches of 3 requests) and 2.4.1", r.Breaches)
+	}
+	want := []struct {
+		req, kind string
+		late      float64
+	}{{"B2", "late_reply", 636}, {"B2", "late_onsite", 632}, {"B1", "late_onsite", 4}, {"A2", "late_onsite", 3}, {"A2", "late_reply", 1}}
+	for i, w := range want {
+		g := r.Breaches[0].Worst[i]
+		if g.RequestID != w.req || g.Kind != w.kind || !near(&g.LateHours, w.late) {
+			t.Errorf("worst #%d: %s %s %v h, want %s %s %v h", i+1, g.RequestID, g.Kind, g.LateHours, w.req, w.kind, w.late)
+		}
+	}
+	// Cause mix of the 3 resolved: product quality A1, B1; user misuse A2.
+	if len(r.Causes) != 2 || r.Causes[0].Cause != "product_quality" || r.Causes[0].Requests != 2 ||
+		r.Causes[1].Cause != "user_misuse" || r.Causes[1].Requests != 1 {
+		t.Errorf("causes %+v, want product_quality 2, user_misuse 1", r.Causes)
+	}
+
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "september/report.json", append(js, '\n'))
+}
