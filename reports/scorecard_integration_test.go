@@ -83,6 +83,27 @@ func TestIntegrationScorecard(t *testing.T) {
 		all = append(all, filepath.Join(dir, e.Name()))
 	}
 	noOthers(t, all, "PT-B", "PT-C", "PT-D", "B1", "B2", "C1", "D1")
+
+	// Every partner's scorecard, each in its own directory: none names
+	// another partner.
+	partners := []string{"PT-A", "PT-B", "PT-C", "PT-D"}
+	for _, p := range partners {
+		sc, err := reports.BuildScorecard(t.Context(), s.Conn, sep, asOf, p)
+		if err != nil {
+			t.Fatalf("scorecard of %s: %v", p, err)
+		}
+		files, err := reports.WriteScorecardFiles(t.TempDir(), sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var others []string
+		for _, o := range partners {
+			if o != p {
+				others = append(others, o)
+			}
+		}
+		noOthers(t, files, others...)
+	}
 }
 
 // noOthers fails if any file names one of the others.
