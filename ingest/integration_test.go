@@ -151,12 +151,16 @@ func TestIntegrationExactAccounting(t *testing.T) {
 	cfg := s.cfg
 	cfg.Workers = 2
 	tot := s.ingest(t, cfg)
-	if want := int64(sum.Records + sum.Feedback + sum.Malformed); tot.Consumed != want {
-		t.Errorf("consumed %d messages, produced %d", tot.Consumed, want)
+	// The counters include re-deliveries: when the second worker joins, the
+	// rebalance hands some uncommitted messages to it a second time. So they
+	// are at least the produced numbers; exactness is what ClickHouse holds.
+	if want := int64(sum.Records + sum.Feedback + sum.Malformed); tot.Consumed < want {
+		t.Errorf("consumed %d messages, fewer than the %d produced", tot.Consumed, want)
 	}
-	if tot.Rejected != int64(sum.Malformed) {
-		t.Errorf("rejected %d, want %d", tot.Rejected, sum.Malformed)
+	if tot.Rejected < int64(sum.Malformed) {
+		t.Errorf("rejected %d, fewer than the %d malformed", tot.Rejected, sum.Malformed)
 	}
+	t.Logf("consumed %d (re-delivered %d)", tot.Consumed, tot.Consumed-int64(sum.Records+sum.Feedback+sum.Malformed))
 	s.assertExact(t, sum)
 	s.assertDLQ(t, sum)
 
@@ -170,7 +174,7 @@ func TestIntegrationExactAccounting(t *testing.T) {
 		again := cfg
 		again.Group = testenv.Unique("replay")
 		tot := s.ingest(t, again)
-		if tot.Consumed != int64(sum.Records+sum.Feedback+sum.Malformed) {
+		if tot.Consumed < int64(sum.Records+sum.Feedback+sum.Malformed) {
 			t.Errorf("replay consumed %d, want every message again", tot.Consumed)
 		}
 		s.assertExact(t, sum)
