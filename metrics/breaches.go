@@ -10,7 +10,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"servicepulse/calendar"
 	"servicepulse/contracts"
 	"servicepulse/sla"
 )
@@ -61,7 +60,7 @@ func Breaches(ctx context.Context, conn driver.Conn, q Query, terms *contracts.F
 		return nil, err
 	}
 	var out []Breach
-	clocks := map[string]*calendar.Clock{}
+	var policies sla.Policies
 	for _, k := range breachKinds {
 		sql := strings.ReplaceAll(strings.ReplaceAll(k.sql, "{where}", q.where()), asOf, q.asOfLiteral())
 		rows, err := conn.Query(ctx, sql)
@@ -83,7 +82,7 @@ func Breaches(ctx context.Context, conn driver.Conn, q Query, terms *contracts.F
 				if end.IsZero() {
 					end = q.AsOf
 				}
-				if b.LateHours, err = lateHours(terms, clocks, b.ContractID, b.OpenedAt, b.Deadline, end); err != nil {
+				if b.LateHours, err = lateHours(terms, &policies, b.ContractID, b.OpenedAt, b.Deadline, end); err != nil {
 					rows.Close()
 					return nil, err
 				}
@@ -111,22 +110,10 @@ func orZero(t time.Time) time.Time {
 
 // lateHours measures deadline → end on the business clock of the terms in
 // force when the request was opened (wall-clock hours if there are none).
-func lateHours(terms *contracts.File, clocks map[string]*calendar.Clock, contract string, opened, deadline, end time.Time) (float64, error) {
-	if terms == nil {
-		return end.Sub(deadline).Hours(), nil
+func lateHours(terms *contracts.File, policies *sla.Policies, contract string, opened, deadline, end time.Time) (float64, error) {
+	p, err := policies.For(terms, contract, opened)
+	if err != nil || p == nil {
+		return end.Sub(deadline).Hours(), err
 	}
-	t, ok := terms.At(contract, opened)
-	if !ok {
-		return end.Sub(deadline).Hours(), nil
-	}
-	key := t.Calendar + "|" + t.Window + "|" + t.Timezone
-	c := clocks[key]
-	if c == nil {
-		var err error
-		if c, _, err = sla.NewClock(t); err != nil {
-			return 0, fmt.Errorf("contract %s: %w", contract, err)
-		}
-		clocks[key] = c
-	}
-	return c.Elapsed(deadline, end).Hours(), nil
+	return p.Clock.Elapsed(deadline, end).Hours(), nil
 }

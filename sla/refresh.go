@@ -27,13 +27,12 @@ type Refresher struct {
 	// Chunk is how many request ids one lookup query names. Default: 2000.
 	Chunk int
 
-	mu     sync.Mutex
-	clocks map[string]*Policy
+	policies Policies
 }
 
 // NewRefresher returns a refresher writing through conn.
 func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
-	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000, clocks: map[string]*Policy{}}
+	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000}
 }
 
 // Result says what a refresh did.
@@ -128,7 +127,7 @@ func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
 				res.Orphans++
 				continue
 			}
-			policy, err := r.policy(file, created.ContractID, created.OccurredAt)
+			policy, err := r.policies.For(file, created.ContractID, created.OccurredAt)
 			if err != nil {
 				return res, err
 			}
@@ -174,24 +173,38 @@ func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, e
 	return unique(out), nil
 }
 
-// policy returns the terms in force for a request opened at opened, with
-// their business clock; nil when the contract has none.
-func (r *Refresher) policy(file *contracts.File, contractID string, opened time.Time) (*Policy, error) {
+// Policies finds the terms in force when a request was opened, with the
+// business clock they define, building each distinct clock once. The zero
+// value is ready; it is safe for concurrent use.
+type Policies struct {
+	mu     sync.Mutex
+	clocks map[string]*Policy
+}
+
+// For returns the policy of a request of contractID opened at opened; nil
+// when the contract has no terms for that time.
+func (ps *Policies) For(file *contracts.File, contractID string, opened time.Time) (*Policy, error) {
+	if file == nil {
+		return nil, nil
+	}
 	terms, ok := file.At(contractID, opened)
 	if !ok {
 		return nil, nil
 	}
 	key := terms.Calendar + "|" + terms.Window + "|" + terms.Timezone
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.clocks[key]
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	p, ok := ps.clocks[key]
 	if !ok {
 		clock, loc, err := NewClock(terms)
 		if err != nil {
 			return nil, fmt.Errorf("contract %s: %w", contractID, err)
 		}
 		p = &Policy{Clock: clock, Loc: loc}
-		r.clocks[key] = p
+		if ps.clocks == nil {
+			ps.clocks = map[string]*Policy{}
+		}
+		ps.clocks[key] = p
 	}
 	return &Policy{Terms: terms, Clock: p.Clock, Loc: p.Loc}, nil
 }

@@ -172,23 +172,7 @@ func loadStates(ctx context.Context, conn driverConn, requests int, log *slog.Lo
 		return err
 	}
 	terms := contracts.Sample()
-	policies := map[string]*sla.Policy{}
-	policyFor := func(contract string, opened time.Time) (*sla.Policy, error) {
-		t, ok := terms.At(contract, opened)
-		if !ok {
-			return nil, nil
-		}
-		key := t.ContractID + t.EffectiveFrom.String()
-		if p := policies[key]; p != nil {
-			return p, nil
-		}
-		clock, loc, err := sla.NewClock(t)
-		if err != nil {
-			return nil, err
-		}
-		policies[key] = &sla.Policy{Terms: t, Clock: clock, Loc: loc}
-		return policies[key], nil
-	}
+	var policies sla.Policies
 	written := 0
 	year := time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai())
 	for k := range slices_ {
@@ -244,7 +228,7 @@ func loadStates(ctx context.Context, conn driverConn, requests int, log *slog.Lo
 			if !ok {
 				continue
 			}
-			p, err := policyFor(created.ContractID, created.OccurredAt)
+			p, err := policies.For(terms, created.ContractID, created.OccurredAt)
 			if err != nil {
 				return err
 			}
