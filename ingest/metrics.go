@@ -65,15 +65,13 @@ func (m *Metrics) observeWrite(b *Batch, took time.Duration) {
 	m.ingested.WithLabelValues("feedback").Add(float64(len(b.Feedback)))
 	for _, r := range b.Rejects {
 		m.rejected.WithLabelValues(string(r.Reason)).Inc()
+		m.consumed.WithLabelValues(r.Source.Topic).Inc()
 	}
 	if len(b.Events) > 0 {
 		m.consumed.WithLabelValues(b.Events[0].Source.Topic).Add(float64(len(b.Events)))
 	}
 	if len(b.Feedback) > 0 {
 		m.consumed.WithLabelValues(b.Feedback[0].Source.Topic).Add(float64(len(b.Feedback)))
-	}
-	for _, r := range b.Rejects {
-		m.consumed.WithLabelValues(r.Source.Topic).Inc()
 	}
 }
 
