@@ -18,7 +18,10 @@ type Config struct {
 	// Group is the consumer group; workers of one group share the partitions.
 	// Default: servicepulse-ingest.
 	Group string
-	// Workers is the number of group members this process runs. Default: 1.
+	// Workers is the number of partition-bound pipelines (decode, batch,
+	// write, commit) this process runs. They share one consumer-group
+	// member, so a process is one member whatever Workers is, and adding
+	// workers causes no rebalance. Default: 1.
 	Workers int
 	// BatchRows flushes a batch once it holds this many messages. ClickHouse
 	// prefers few large inserts (10k–100k rows) to many small ones. Default: 50000.
@@ -29,12 +32,25 @@ type Config struct {
 	// RetryMin and RetryMax bound the exponential backoff of failed writes.
 	// Default: 200ms and 10s.
 	RetryMin, RetryMax time.Duration
-	// ShutdownTimeout bounds the final flush after a stop signal; what cannot
-	// be flushed in time stays uncommitted and is re-delivered. Default: 30s.
+	// ShutdownTimeout bounds the final writes and commits once fetching
+	// stopped (a stop signal, or caught up); what cannot be written and
+	// committed in time stays uncommitted and is re-delivered. Default: 10s.
 	ShutdownTimeout time.Duration
-	// UntilIdle stops the workers once no message arrived for this long.
-	// Default: 0 (run until stopped).
+	// CloseTimeout bounds leaving the consumer group at exit. Past it the
+	// leave is abandoned, and the group's next member waits out this one's
+	// session timeout (10s) before it gets these partitions. Default: 5s.
+	CloseTimeout time.Duration
+	// UntilIdle makes Run return once the group is caught up: every
+	// partition of both topics has the group's committed offset at its
+	// high-water mark, and no message arrived for this long. Default: 0
+	// (run until stopped).
 	UntilIdle time.Duration
+	// UntilIdleMax bounds a run with UntilIdle: past it, Run stops and
+	// returns ErrNotCaughtUp naming the messages left. Default: 0 (no bound).
+	UntilIdleMax time.Duration
+	// LagInterval is how often the group's lag is read for /metrics.
+	// Default: 5s.
+	LagInterval time.Duration
 	// FromBeginning starts a new group at the earliest offset (the default);
 	// false starts it at the latest. Committed offsets always win.
 	FromBeginning bool
@@ -58,7 +74,9 @@ func DefaultConfig() Config {
 		BatchInterval:   time.Second,
 		RetryMin:        200 * time.Millisecond,
 		RetryMax:        10 * time.Second,
-		ShutdownTimeout: 30 * time.Second,
+		ShutdownTimeout: 10 * time.Second,
+		CloseTimeout:    5 * time.Second,
+		LagInterval:     5 * time.Second,
 		FromBeginning:   true,
 	}
 }
@@ -84,8 +102,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("retry backoff %s..%s: need 0 < min <= max", c.RetryMin, c.RetryMax)
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("shutdown timeout %s: must be positive", c.ShutdownTimeout)
+	case c.CloseTimeout <= 0:
+		return fmt.Errorf("close timeout %s: must be positive", c.CloseTimeout)
+	case c.LagInterval < 100*time.Millisecond:
+		return fmt.Errorf("lag interval %s: must be at least 100ms", c.LagInterval)
 	case c.UntilIdle < 0:
 		return fmt.Errorf("--until-idle %s: must not be negative", c.UntilIdle)
+	case c.UntilIdleMax < 0:
+		return fmt.Errorf("--until-idle-max %s: must not be negative", c.UntilIdleMax)
+	case c.UntilIdleMax > 0 && c.UntilIdle == 0:
+		return fmt.Errorf("--until-idle-max %s needs --until-idle", c.UntilIdleMax)
+	case c.UntilIdleMax > 0 && c.UntilIdleMax <= c.UntilIdle:
+		return fmt.Errorf("--until-idle-max %s: must be longer than --until-idle %s", c.UntilIdleMax, c.UntilIdle)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"servicepulse/ingest"
 	"servicepulse/internal/pipelinetest"
 	"servicepulse/warehouse"
 )
@@ -157,4 +159,107 @@ func TestIntegrationSIGTERMDrains(t *testing.T) {
 		t.Errorf("second worker consumed %d, want exactly the %d left (committed offsets honoured)", res.Consumed, want)
 	}
 	s.assertExact(t, sum)
+}
+
+// TestIntegrationUntilIdleAfterCrashes reproduces a cron job after crashes:
+// a worker is SIGKILLed once it has stored rows, two more are SIGKILLed 0.5–
+// 0.9 s after their start, so the group holds three dead members whose
+// sessions are still open. A final `ingest --until-idle 3s` must not take the
+// wait for those sessions as idleness: it exits 0 caught up, with exactly the
+// generated rows stored, a lag of 0 in its summary and in `servicepulse lag`,
+// within the session timeout plus the rebalance plus the work.
+func TestIntegrationUntilIdleAfterCrashes(t *testing.T) {
+	s := newStack(t, nil)
+	sum := s.produce(t, 30_000, 0.01)
+
+	first, _ := s.ingestProcess(t, "60s")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the first worker to store rows", func() bool {
+		st, err := warehouse.ReadStats(context.Background(), s.conn)
+		return err == nil && st.Events > 0
+	})
+	kill(t, first)
+	for i := range 2 {
+		p, _ := s.ingestProcess(t, "60s")
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500*time.Millisecond + time.Duration(rand.Int64N(int64(400*time.Millisecond))))
+		kill(t, p)
+		t.Logf("worker %d killed", i+2)
+	}
+
+	lagJSON, code := s.lagCommand(t)
+	if code != 1 || lagJSON.Total == 0 {
+		t.Fatalf("servicepulse lag before the final run: exit %d, total %d; want exit 1 and messages left", code, lagJSON.Total)
+	}
+
+	final, out := s.ingestProcess(t, "3s")
+	start := time.Now()
+	if err := final.Run(); err != nil {
+		t.Fatalf("final ingest --until-idle 3s: %v (want exit 0)", err)
+	}
+	took := time.Since(start)
+	var res struct {
+		Consumed      int64   `json:"consumed"`
+		Lag           int64   `json:"lag"`
+		ActiveSeconds float64 `json:"active_seconds"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("final worker printed %q: %v", out.String(), err)
+	}
+	if res.Consumed == 0 {
+		t.Fatal("the final run consumed nothing: it took the dead members' sessions for idleness")
+	}
+	if res.Lag != 0 {
+		t.Errorf("summary lag = %d, want 0 after a normal exit", res.Lag)
+	}
+	s.assertExact(t, sum)
+	if l, code := s.lagCommand(t); code != 0 || l.Total != 0 {
+		t.Errorf("servicepulse lag after the final run: exit %d, total %d; want exit 0 and 0", code, l.Total)
+	}
+	// The wait is set by the broker's clock (sessions expiring, the
+	// rebalance), the rest by the run's own measured work; the slack covers
+	// process start-up and the final leave. Not a speed test: the old
+	// behaviour exited after 3s having consumed nothing.
+	const session, rebalance, idle, slack = 10 * time.Second, 10 * time.Second, 3 * time.Second, 10 * time.Second
+	bound := session + rebalance + idle + slack + time.Duration(res.ActiveSeconds*float64(time.Second))
+	t.Logf("final run: consumed %d, took %s, active %.1fs, bound %s", res.Consumed, took.Round(time.Millisecond), res.ActiveSeconds, bound)
+	if took > bound {
+		t.Errorf("final run took %s, more than session %s + rebalance %s + work %.1fs + idle %s + slack %s",
+			took, session, rebalance, res.ActiveSeconds, idle, slack)
+	}
+}
+
+func kill(t *testing.T, p *exec.Cmd) {
+	t.Helper()
+	if err := p.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Wait()
+}
+
+// lagCommand runs `servicepulse lag --format json` for the stack's group and
+// returns its answer and exit status.
+func (s *stack) lagCommand(t *testing.T) (ingest.Lag, int) {
+	t.Helper()
+	cmd := exec.Command(servicepulseBin(t), "lag", "--format", "json", "--brokers", s.brokers[0], "--group", s.cfg.Group,
+		"--records-topic", s.cfg.RecordsTopic, "--feedback-topic", s.cfg.FeedbackTopic)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, pipelinetest.LogSink(t)
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("servicepulse lag: %v", err)
+	}
+	var l ingest.Lag
+	if err := json.Unmarshal(out.Bytes(), &l); err != nil {
+		t.Fatalf("servicepulse lag printed %q (exit %d): %v", out.String(), code, err)
+	}
+	return l, code
 }

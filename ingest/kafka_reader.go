@@ -9,9 +9,21 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// newReader returns a consumer-group member reading both input topics.
-// CommitInterval 0 makes CommitMessages synchronous: it returns once the
-// broker stored the offsets, which the ack path relies on.
+// Group timing. A member learns of a rebalance from its heartbeat, and a
+// crashed member's partitions move after its session timeout: both are kept
+// short so joins and crash recovery take seconds (kafka-go: 3s and 30s).
+// The rebalance timeout is how long the coordinator waits for every member
+// to rejoin; kafka-go's 30s default also made a Close during a rebalance
+// hang that long. Our members rejoin within a heartbeat, so 10s is ample.
+const (
+	heartbeatInterval = time.Second
+	sessionTimeout    = 10 * time.Second
+	rebalanceTimeout  = 10 * time.Second
+)
+
+// newReader returns the process's consumer-group member reading both input
+// topics. CommitInterval 0 makes CommitMessages synchronous: it returns once
+// the broker stored the offsets, which the ack path relies on.
 func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 	start := kafka.FirstOffset
 	if !cfg.FromBeginning {
@@ -27,13 +39,14 @@ func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 		MaxBytes:       16 << 20,
 		MaxWait:        200 * time.Millisecond,
 		// Room for a few fetches per partition between the fetch goroutines
-		// and the worker; bounded, so a stalled worker bounds memory.
-		QueueCapacity: 20000,
-		// A member learns of a rebalance from its heartbeat, and a crashed
-		// member's partitions move after the session timeout: keep both short
-		// so joins and crash recovery take seconds (kafka-go: 3s and 30s).
-		HeartbeatInterval: time.Second,
-		SessionTimeout:    10 * time.Second,
+		// and the dispatcher; bounded, so a stalled worker bounds memory.
+		QueueCapacity:     20000,
+		HeartbeatInterval: heartbeatInterval,
+		SessionTimeout:    sessionTimeout,
+		RebalanceTimeout:  rebalanceTimeout,
+		// After a failed join, retry soon (kafka-go: 5s): the failure is
+		// usually a rebalance that just started.
+		JoinGroupBackoff: time.Second,
 		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
 			text := fmt.Sprintf(msg, args...)
 			// An idle long poll sometimes outlives kafka-go's own read

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/segmentio/kafka-go"
 )
 
 // Metrics are the pipeline's own Prometheus metrics, served on /metrics.
@@ -50,7 +49,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10),
 		}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "servicepulse_ingest_consumer_lag", Help: "Messages behind the partition's high-water mark at the last flushed batch.",
+			Name: "servicepulse_ingest_consumer_lag", Help: "Messages left on the partition for the consumer group: its committed offset against the high-water mark, read from the broker every few seconds.",
 		}, []string{"topic", "partition"}),
 	}
 	m.registry.MustRegister(m.consumed, m.ingested, m.rejected, m.retries, m.rows, m.latency, m.lag,
@@ -75,9 +74,13 @@ func (m *Metrics) observeWrite(b *Batch, took time.Duration) {
 	}
 }
 
-func (m *Metrics) observeLag(last kafka.Message) {
-	lag := last.HighWaterMark - last.Offset - 1
-	m.lag.WithLabelValues(last.Topic, strconv.Itoa(last.Partition)).Set(float64(max(lag, 0)))
+// setLag replaces the lag series with l: a partition the group no longer
+// has (a topic recreated with fewer partitions) leaves no stale series.
+func (m *Metrics) setLag(l Lag) {
+	m.lag.Reset()
+	for _, p := range l.Partitions {
+		m.lag.WithLabelValues(p.Topic, strconv.Itoa(p.Partition)).Set(float64(p.Lag))
+	}
 }
 
 // health is what /healthz reports: unhealthy while any worker is retrying.

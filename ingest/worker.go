@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -46,6 +45,10 @@ type Totals struct {
 	// ActiveSeconds runs from the first message fetched to the last batch
 	// committed: the time spent working, without start-up or idle waiting.
 	ActiveSeconds float64 `json:"active_seconds"`
+	// Lag is the number of messages left on the group's partitions when Run
+	// returned (committed offsets against high-water marks): 0 after a
+	// normal exit, -1 when the broker could not tell.
+	Lag int64 `json:"lag"`
 }
 
 type counters struct {
@@ -65,11 +68,11 @@ func (c *counters) totals() Totals {
 	return t
 }
 
-// fetcher is the part of *kafka.Reader a worker uses.
-type fetcher interface {
-	FetchMessage(ctx context.Context) (kafka.Message, error)
+// committer is the part of *kafka.Reader a worker uses. CommitMessages is
+// synchronous (CommitInterval 0): it returns once the broker stored the
+// offsets. kafka-go serialises commits, so workers may call it concurrently.
+type committer interface {
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
-	Close() error
 }
 
 // pending is a batch on its way through the ack path, with the last message
@@ -79,10 +82,16 @@ type pending struct {
 	last  []kafka.Message
 }
 
+// worker is one partition-bound pipeline of the process: it receives the
+// messages of the partitions the dispatcher routes to it (each partition
+// always to the same worker, so its offsets are committed in order), batches
+// them, and runs each batch through the ack path. The process has one
+// consumer-group member feeding all its workers, so adding workers never
+// makes the group rebalance.
 type worker struct {
 	id      int
 	cfg     Config
-	reader  fetcher
+	commit  committer
 	decode  Decoder
 	sink    Sink
 	dead    DeadLetters
@@ -91,107 +100,109 @@ type worker struct {
 	count   *counters
 	writes  *atomic.Int64 // successful sink writes of the process, for the crash fault point
 	health  *health
-
-	lastMessage atomic.Int64 // unix nanos of the last fetched message
+	// failed is closed when the ack path gave up: the worker stops taking
+	// batches, and onFail stops the process's fetching.
+	failed chan struct{}
+	onFail func()
 }
 
-// run fetches until ctx is done or the topic has been idle for UntilIdle, then
-// drains: the last batch is written and committed before run returns.
-func (w *worker) run(ctx context.Context) error {
-	w.lastMessage.Store(time.Now().UnixNano())
+// run batches the messages of in until in is closed, then drains: the last
+// batch is written and committed before run returns. fetchDone is closed when
+// the process stops fetching (a stop signal, or caught up); from then on the
+// ack path has cfg.ShutdownTimeout to finish, and what it cannot finish stays
+// uncommitted, to be re-delivered.
+func (w *worker) run(in <-chan kafka.Message, fetchDone <-chan struct{}) error {
+	w.failed = make(chan struct{})
 	// Two batches at most are alive: one being filled, one in the ack path.
-	// When the ack path blocks (ClickHouse down), the fetch loop blocks on this
-	// channel and stops reading from Kafka.
+	// When the ack path blocks (ClickHouse down), filling blocks on free, the
+	// dispatcher blocks on in, and the process stops reading from Kafka.
 	toAck := make(chan pending)
 	free := make(chan *Batch, 2)
 	free <- &Batch{}
 	free <- &Batch{}
 
-	// The ack path outlives ctx by ShutdownTimeout, so a stop signal still
-	// writes and commits the batches already consumed.
 	ackCtx, cancelAck := context.WithCancel(context.Background())
 	defer cancelAck()
-	stopAfter := context.AfterFunc(ctx, func() { time.AfterFunc(w.cfg.ShutdownTimeout, cancelAck) })
-	defer stopAfter()
+	go func() {
+		select {
+		case <-fetchDone:
+		case <-ackCtx.Done():
+			return
+		}
+		t := time.NewTimer(w.cfg.ShutdownTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelAck()
+		case <-ackCtx.Done():
+		}
+	}()
 
 	ackErr := make(chan error, 1)
 	go func() { ackErr <- w.ackLoop(ackCtx, toAck, free) }()
-
-	fetchErr := w.fetchLoop(ctx, toAck, free)
+	w.fill(in, toAck, free)
 	close(toAck)
 	err := <-ackErr
-	closeErr := w.reader.Close()
-	return errors.Join(fetchErr, err, closeErr)
+	// After a failure, what is still routed here is dropped uncommitted: it
+	// is re-delivered to the next run.
+	for range in {
+	}
+	return err
 }
 
-func (w *worker) fetchLoop(ctx context.Context, toAck chan<- pending, free <-chan *Batch) error {
+// fill cuts batches by size (BatchRows) and time (BatchInterval after a
+// batch's first message) and hands them to the ack path.
+func (w *worker) fill(in <-chan kafka.Message, toAck chan<- pending, free <-chan *Batch) {
 	var (
-		b        *Batch
-		last     = map[partitionKey]kafka.Message{}
-		deadline time.Time
+		b     *Batch
+		last  = map[partitionKey]kafka.Message{}
+		timer = time.NewTimer(time.Hour)
 	)
-	flush := func() error {
+	timer.Stop()
+	defer timer.Stop()
+	flush := func() {
+		timer.Stop()
 		if b == nil || b.Len() == 0 {
-			return nil
+			return
 		}
 		p := pending{batch: b, last: make([]kafka.Message, 0, len(last))}
 		for _, m := range last {
 			p.last = append(p.last, m)
-			w.metrics.observeLag(m)
 		}
 		clear(last)
 		b = nil
-		select {
-		case toAck <- p:
-			return nil
-		case <-ctx.Done():
-			// Shutting down: still hand the batch over so it is written and
-			// committed; the ack loop uses its own shutdown deadline.
-			toAck <- p
-			return nil
-		}
+		toAck <- p // the ack loop always receives, even after a failure
 	}
 	for {
 		if b == nil {
 			select {
 			case b = <-free:
-			case <-ctx.Done():
-				return nil
+				b.reset()
+			case <-w.failed:
+				return
 			}
-			b.reset()
-			deadline = time.Time{}
 		}
-		// One context per batch window, not per message: FetchMessage gives up
-		// at the window's end so the partial batch gets flushed.
-		window := w.cfg.BatchInterval
-		if deadline.IsZero() {
-			deadline = time.Now().Add(window)
-		}
-		fctx, cancel := context.WithDeadline(ctx, deadline)
-		err := w.fetchInto(fctx, b, last)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return flush()
-		case err == nil: // batch full
-			if err := flush(); err != nil {
-				return err
+		select {
+		case m, ok := <-in:
+			if !ok {
+				flush()
+				return
 			}
-		case errors.Is(err, context.DeadlineExceeded):
-			if b.Len() > 0 {
-				if err := flush(); err != nil {
-					return err
-				}
-			} else {
-				deadline = time.Time{}
+			if b.Len() == 0 {
+				timer.Reset(w.cfg.BatchInterval)
 			}
-			if w.cfg.UntilIdle > 0 && time.Since(time.Unix(0, w.lastMessage.Load())) >= w.cfg.UntilIdle {
-				w.log.Info("topics idle, stopping", "worker", w.id, "idle_for", w.cfg.UntilIdle)
-				return flush()
+			w.add(b, m)
+			// Keep only what a commit needs; the payload is already decoded.
+			last[partitionKey{m.Topic, m.Partition}] = kafka.Message{
+				Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, HighWaterMark: m.HighWaterMark,
 			}
-		default:
-			_ = flush()
-			return fmt.Errorf("fetch: %w", err)
+			if b.Len() >= w.cfg.BatchRows {
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		case <-w.failed:
+			return
 		}
 	}
 }
@@ -199,25 +210,6 @@ func (w *worker) fetchLoop(ctx context.Context, toAck chan<- pending, free <-cha
 type partitionKey struct {
 	topic     string
 	partition int
-}
-
-// fetchInto fills b until it holds BatchRows messages (returns nil) or ctx ends.
-func (w *worker) fetchInto(ctx context.Context, b *Batch, last map[partitionKey]kafka.Message) error {
-	for b.Len() < w.cfg.BatchRows {
-		m, err := w.reader.FetchMessage(ctx)
-		if err != nil {
-			return err
-		}
-		now := time.Now().UnixNano()
-		w.lastMessage.Store(now)
-		w.count.firstFetch.CompareAndSwap(0, now)
-		w.add(b, m)
-		// Keep only what a commit needs; the payload is already decoded.
-		last[partitionKey{m.Topic, m.Partition}] = kafka.Message{
-			Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, HighWaterMark: m.HighWaterMark,
-		}
-	}
-	return nil
 }
 
 func (w *worker) add(b *Batch, m kafka.Message) {
@@ -248,18 +240,25 @@ func (w *worker) add(b *Batch, m kafka.Message) {
 }
 
 // ackLoop writes each batch, publishes its dead letters and commits its
-// offsets, in that order. It returns when toAck is closed and drained.
+// offsets, in that order. It returns when toAck is closed and drained. After
+// a failure it acknowledges nothing more: the rest is re-delivered.
 func (w *worker) ackLoop(ctx context.Context, toAck <-chan pending, free chan<- *Batch) error {
+	var failure error
 	for p := range toAck {
-		if err := w.ack(ctx, p); err != nil {
-			// Drain the rest without committing: it will be re-delivered.
-			for range toAck {
+		if failure == nil {
+			if err := w.ack(ctx, p); err != nil {
+				failure = err
+				if ctx.Err() != nil {
+					w.log.Warn("shutdown timeout reached: batch left uncommitted, it will be re-delivered to the next run",
+						"worker", w.id, "messages", p.batch.Consumed, "shutdown_timeout", w.cfg.ShutdownTimeout, "err", err)
+				}
+				close(w.failed)
+				w.onFail()
 			}
-			return err
 		}
 		free <- p.batch
 	}
-	return nil
+	return failure
 }
 
 func (w *worker) ack(ctx context.Context, p pending) error {
@@ -282,7 +281,7 @@ func (w *worker) ack(ctx context.Context, p pending) error {
 		}
 	}
 	if err := w.retry(ctx, "commit offsets", func(ctx context.Context) error {
-		return w.reader.CommitMessages(ctx, p.last...)
+		return w.commit.CommitMessages(ctx, p.last...)
 	}); err != nil {
 		return err
 	}
