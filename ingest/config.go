@@ -51,9 +51,6 @@ type Config struct {
 	// LagInterval is how often the group's lag is read for /metrics.
 	// Default: 5s.
 	LagInterval time.Duration
-	// FromBeginning starts a new group at the earliest offset (the default);
-	// false starts it at the latest. Committed offsets always win.
-	FromBeginning bool
 
 	// CrashAfterWrites, when > 0, kills the process with SIGKILL right after
 	// its Nth successful ClickHouse write and before the offsets are committed.
@@ -77,7 +74,6 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 10 * time.Second,
 		CloseTimeout:    5 * time.Second,
 		LagInterval:     5 * time.Second,
-		FromBeginning:   true,
 	}
 }
 

@@ -1,9 +1,11 @@
 // Package ingest moves messages from Kafka into ClickHouse without losing or
 // double-counting any of them.
 //
-// A Worker is one consumer-group member. It fetches messages, hands each one to
-// the transform stage, and groups the results into a Batch by size and by time.
-// A batch then travels the ack path, strictly in this order:
+// A Pipeline is one consumer-group member, however many workers it runs: a
+// dispatcher fetches from the member and routes each partition, always to
+// the same worker. A worker hands each message to the transform stage and
+// groups the results into a Batch by size and by time. A batch then travels
+// the ack path, strictly in this order:
 //
 //  1. Sink.Write stores its fact rows and rejects in ClickHouse (retried with
 //     backoff while ClickHouse is down; fetching stops meanwhile, so memory
@@ -17,4 +19,9 @@
 // rows (FINAL). The DLQ topic is at-least-once: a crash between steps 2 and 3
 // sends the same dead letter twice; its headers carry the source offset, which
 // identifies duplicates.
+//
+// Batch runs (Config.UntilIdle) end when the group is caught up on the
+// broker's view (LagReader: committed offsets at the high-water marks), not
+// when the member merely received nothing for a while, which is also what a
+// member without partitions sees during a rebalance.
 package ingest

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -381,4 +382,126 @@ func TestIntegrationWorkersShareGroup(t *testing.T) {
 		t.Errorf("members consumed %d together, want at least %d", got, want)
 	}
 	s.assertExact(t, sum)
+}
+
+// stallingSink holds every write until release is closed: a worker stuck in
+// its ack path, which flushes nothing.
+type stallingSink struct {
+	inner   ingest.Sink
+	release chan struct{}
+}
+
+func (s stallingSink) Write(ctx context.Context, b *ingest.Batch) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.inner.Write(ctx, b)
+}
+
+// TestIntegrationLagGaugeWhileStalled stalls the worker's writes while
+// messages keep arriving: the /metrics lag gauge comes from the group's
+// committed offsets on a timer, so it rises although no batch is flushed,
+// and it falls to 0 once the worker catches up.
+func TestIntegrationLagGaugeWhileStalled(t *testing.T) {
+	s := newStack(t, nil)
+	cfg := s.cfg
+	cfg.LagInterval = 200 * time.Millisecond
+	tr, err := transform.New(transform.Config{PIIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, testKey)
+	defer dlq.Close()
+	release := make(chan struct{})
+	p, err := ingest.New(cfg, tr, stallingSink{ingest.NewClickHouseSink(s.conn), release}, dlq, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p.Handler())
+	defer srv.Close()
+	type result struct {
+		tot ingest.Totals
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { tot, err := p.Run(context.Background()); done <- result{tot, err} }()
+
+	first := s.produceConfig(t, generator.Config{Seed: 1, Tickets: 500})
+	var seen float64
+	waitFor(t, 30*time.Second, "the lag gauge to show the first messages", func() bool {
+		seen = lagGauge(t, srv.URL)
+		return seen >= float64(first.Records+first.Feedback)/2
+	})
+	second := s.produceConfig(t, generator.Config{Seed: 2, Tickets: 500})
+	waitFor(t, 30*time.Second, "the lag gauge to rise with no batch flushed", func() bool {
+		return lagGauge(t, srv.URL) >= float64(first.Records+first.Feedback+second.Records+second.Feedback)
+	})
+	if n := p.Totals().Batches; n != 0 {
+		t.Fatalf("%d batches committed while the sink was stalled", n)
+	}
+	close(release)
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("ingest: %v", res.err)
+	}
+	if res.tot.Lag != 0 {
+		t.Errorf("lag at exit = %d, want 0", res.tot.Lag)
+	}
+	if g := lagGauge(t, srv.URL); g != 0 {
+		t.Errorf("lag gauge after catching up = %v, want 0", g)
+	}
+}
+
+// lagGauge sums servicepulse_ingest_consumer_lag over its partitions.
+func lagGauge(t *testing.T, url string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var sum float64
+	for _, line := range strings.Split(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(line, "servicepulse_ingest_consumer_lag{"); ok {
+			var v float64
+			if _, err := fmt.Sscan(rest[strings.LastIndex(rest, " ")+1:], &v); err != nil {
+				t.Fatalf("parse %q: %v", line, err)
+			}
+			sum += v
+		}
+	}
+	return sum
+}
+
+// TestIntegrationUntilIdleMaxNamesWhatIsLeft stalls every write: the batch
+// run cannot catch up, so past UntilIdleMax it stops with ErrNotCaughtUp and
+// a sentence naming the messages left per partition, and its lag says so.
+func TestIntegrationUntilIdleMaxNamesWhatIsLeft(t *testing.T) {
+	s := newStack(t, nil)
+	cfg := s.cfg
+	cfg.UntilIdle, cfg.UntilIdleMax, cfg.ShutdownTimeout = time.Second, 3*time.Second, 500*time.Millisecond
+	tr, err := transform.New(transform.Config{PIIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, testKey)
+	defer dlq.Close()
+	p, err := ingest.New(cfg, tr, stallingSink{ingest.NewClickHouseSink(s.conn), make(chan struct{})}, dlq, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := s.produceConfig(t, generator.Config{Seed: 3, Tickets: 200})
+	tot, err := p.Run(context.Background())
+	if !errors.Is(err, ingest.ErrNotCaughtUp) {
+		t.Fatalf("Run = %v, want ErrNotCaughtUp", err)
+	}
+	if want := cfg.RecordsTopic + "/"; !strings.Contains(err.Error(), "messages left on") || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name the messages left on %s…", err, want)
+	}
+	if want := int64(sum.Records + sum.Feedback); tot.Lag != want {
+		t.Errorf("lag at exit = %d, want all %d produced (nothing was written)", tot.Lag, want)
+	}
 }

@@ -25,15 +25,13 @@ const (
 // topics. CommitInterval 0 makes CommitMessages synchronous: it returns once
 // the broker stored the offsets, which the ack path relies on.
 func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
-	start := kafka.FirstOffset
-	if !cfg.FromBeginning {
-		start = kafka.LastOffset
-	}
 	return kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        cfg.Brokers,
-		GroupID:        cfg.Group,
-		GroupTopics:    []string{cfg.RecordsTopic, cfg.FeedbackTopic},
-		StartOffset:    start,
+		Brokers:     cfg.Brokers,
+		GroupID:     cfg.Group,
+		GroupTopics: []string{cfg.RecordsTopic, cfg.FeedbackTopic},
+		// A new group reads each partition from its start: a fresh
+		// deployment ingests the history the topics hold.
+		StartOffset:    kafka.FirstOffset,
 		CommitInterval: 0,
 		MinBytes:       1,
 		MaxBytes:       16 << 20,

@@ -110,15 +110,15 @@ func (p *Pipeline) Run(ctx context.Context) (Totals, error) {
 	p.log.Info("ingest stopped", "consumed", t.Consumed, "events", t.Events, "feedback", t.Feedback,
 		"rejected", t.Rejected, "batches", t.Batches, "lag", t.Lag, "took", time.Since(start).Round(time.Millisecond))
 
-	err := errors.Join(append(errs, fetchErr, closeErr)...)
-	if err == nil && notCaughtUp.Load() {
+	errs = append(errs, fetchErr, closeErr)
+	if notCaughtUp.Load() {
 		behind := "the group's lag could not be read"
 		if lagErr == nil {
 			behind = final.Behind()
 		}
-		err = fmt.Errorf("%w after %s (the until-idle bound): %s", ErrNotCaughtUp, p.cfg.UntilIdleMax, behind)
+		errs = append([]error{fmt.Errorf("%w after %s (the until-idle bound): %s", ErrNotCaughtUp, p.cfg.UntilIdleMax, behind)}, errs...)
 	}
-	return t, err
+	return t, errors.Join(errs...)
 }
 
 // Totals returns the counts so far.
