@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"servicepulse/internal/secrets"
 )
 
 // Config says how to reach ClickHouse.
@@ -34,14 +36,11 @@ func DefaultConfig() Config {
 }
 
 var (
-	identifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	credentials = regexp.MustCompile(`//[^/]*@`)
+	identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// redact masks the user and password of a DSN, which errors and logs show.
-func redact(dsn string) string {
-	return credentials.ReplaceAllString(dsn, "//xxxxx@")
-}
+// redact masks the password of a DSN, which errors and logs show.
+func redact(dsn string) string { return secrets.Mask(dsn) }
 
 // Validate rejects a configuration Open cannot use, quoting the bad value
 // (with any password masked) and saying what to write instead.

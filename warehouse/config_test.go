@@ -26,7 +26,7 @@ func TestConfigValidate(t *testing.T) {
 		{"no host", func(c *Config) { c.DSN = "clickhouse://:9000" }, "want one host:port"},
 		{"bad database", func(c *Config) { c.DSN = "clickhouse://127.0.0.1:9000/sp-prod" }, `database "sp-prod"`},
 		{"nested path", func(c *Config) { c.DSN = "clickhouse://127.0.0.1:9000/a/b" }, `database "a/b"`},
-		{"password masked", func(c *Config) { c.DSN = "clickhouse://u:secret@127.0.0.1/sp" }, `"clickhouse://xxxxx@127.0.0.1/sp"`},
+		{"password masked", func(c *Config) { c.DSN = "clickhouse://u:secret@127.0.0.1/sp" }, `"clickhouse://u:***@127.0.0.1/sp"`},
 		{"no conns", func(c *Config) { c.MaxOpenConns = 0 }, "max open connections is 0"},
 		{"no dial timeout", func(c *Config) { c.DialTimeout = -time.Second }, "dial timeout is -1s"},
 	}
