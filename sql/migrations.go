@@ -86,13 +86,15 @@ func checksum(stmts []string) string {
 // itself (see addColumn).
 var idempotentForms = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^CREATE (TABLE|VIEW|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS `),
-	regexp.MustCompile(`(?i)^DROP (TABLE|VIEW|DATABASE) IF EXISTS `),
+	// Not DROP DATABASE: migrations run in the user's own database, which
+	// servicepulse did not create (docs/ownership.md).
+	regexp.MustCompile(`(?i)^DROP (TABLE|VIEW) IF EXISTS `),
 	regexp.MustCompile(`(?i)^ALTER TABLE \S+ MODIFY COLUMN `),
 	addColumn,
 }
 
 const idempotentHelp = "CREATE TABLE|VIEW|MATERIALIZED VIEW|DATABASE IF NOT EXISTS …, " +
-	"DROP TABLE|VIEW|DATABASE IF EXISTS …, ALTER TABLE t MODIFY COLUMN …, " +
+	"DROP TABLE|VIEW IF EXISTS …, ALTER TABLE t MODIFY COLUMN …, " +
 	"ALTER TABLE t ADD COLUMN c … (one change per ALTER; no IF NOT EXISTS, which 18.16 cannot parse)"
 
 // addColumn matches "ALTER TABLE t ADD COLUMN c …" with an unqualified table

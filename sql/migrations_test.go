@@ -55,6 +55,7 @@ func TestIdempotent(t *testing.T) {
 		{"INSERT INTO t (a) VALUES ('x')", false},
 		{"RENAME TABLE a TO b", false},
 		{"TRUNCATE TABLE t", false},
+		{"DROP DATABASE IF EXISTS d", false}, // the user's database is not ours to drop
 	}
 	for _, tt := range tests {
 		t.Run(tt.stmt, func(t *testing.T) {

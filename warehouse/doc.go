@@ -1,6 +1,8 @@
 // Package warehouse is the ClickHouse side that every stage shares: one way
 // to connect (Open, configured by Config) and the counts that say what the
-// pipeline has stored (ReadStats).
+// pipeline has stored (ReadStats); and the ownership markers that let a
+// command reset a database only if it created it (ClaimDatabase,
+// ResetDatabase; docs/ownership.md).
 //
 // It speaks the native protocol only: the driver's HTTP protocol does not
 // work with the ClickHouse 18.16 server this project deploys. The schema
