@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -13,17 +12,18 @@ import (
 
 // runActions adds or lists improvement actions (clause 11.4).
 func runActions(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		return usagef("actions: want `actions add --kpi ID --owner O --due YYYY-MM-DD --note TEXT` or `actions list`")
+	v, err := pickVerb("actions", args)
+	if err != nil {
+		return err
 	}
 	var (
-		c                     common
+		c                     warehouseFlags
 		kpi, owner, due, note string
 		format                string
 	)
-	fs := flag.NewFlagSet("actions "+args[0], flag.ContinueOnError)
+	fs := newFlagSet("actions "+v, "")
 	c.register(fs)
-	if args[0] == "add" {
+	if v == "add" {
 		fs.StringVar(&kpi, "kpi", "", "catalog id of the KPI to improve (required)")
 		fs.StringVar(&owner, "owner", "", "who is responsible (required)")
 		fs.StringVar(&due, "due", "", "due date, YYYY-MM-DD (required)")
@@ -37,7 +37,7 @@ func runActions(ctx context.Context, args []string) error {
 		return usagef("--format %q: want table or json", format)
 	}
 	var a reports.Action
-	if args[0] == "add" {
+	if v == "add" {
 		d, err := time.Parse(time.DateOnly, due)
 		if err != nil {
 			return usagef("--due %q: want a date YYYY-MM-DD", due)
@@ -53,7 +53,7 @@ func runActions(ctx context.Context, args []string) error {
 	}
 	defer conn.Close()
 	var list []reports.Action
-	if args[0] == "add" {
+	if v == "add" {
 		if a, err = reports.AddAction(ctx, conn, a, time.Now()); err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -25,7 +25,9 @@ import (
 	"servicepulse/warehouse"
 )
 
-// benchDatabase is dropped and recreated by every bench run.
+// benchDatabase is bench's scratch database by default (--database): bench
+// creates it with its ownership marker and resets it before every pass, and
+// refuses to touch a database of that name it did not create.
 const benchDatabase = "servicepulse_bench"
 
 // benchResult is what `bench` prints.
@@ -53,17 +55,20 @@ func runBench(ctx context.Context, args []string) error {
 		return runBenchKPI(ctx, args[1:])
 	}
 	var (
-		c         common
+		c         warehouseFlags
 		gen       generator.Config
 		workers   int
 		batchRows int
+		database  string
 	)
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := newFlagSet("bench", "")
+	c.clickhouse = "clickhouse://127.0.0.1:9000" // the server: bench works in --database
 	c.register(fs)
 	fs.IntVar(&gen.Tickets, "tickets", 100000, "service requests to generate (about 9 messages each)")
 	fs.Float64Var(&gen.BadRate, "bad-rate", 0.01, "fraction of malformed messages")
 	fs.IntVar(&workers, "workers", 1, "ingest workers in the measured process")
 	fs.IntVar(&batchRows, "batch-rows", ingest.DefaultConfig().BatchRows, "rows per ClickHouse insert, raw and end to end")
+	fs.StringVar(&database, "database", benchDatabase, "scratch database on the --clickhouse server, reset on every run; it must not exist or be one bench created (the DSN's database is ignored)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -75,12 +80,11 @@ func runBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := url.Parse(c.clickhouse)
-	if err != nil || u.Host == "" {
-		return usagef("--clickhouse %q: want clickhouse://host:port", c.clickhouse)
+	own, err := newOwnDatabase(c.clickhouse, database, "bench", log)
+	if err != nil {
+		return err
 	}
-	u.Path = "/" + benchDatabase
-	dsn := u.String()
+	dsn := own.dsn
 	res := benchResult{Workers: workers, BatchRows: batchRows, Machine: machine()}
 
 	// The messages, in memory: the raw bound inserts their rows directly.
@@ -91,7 +95,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	res.Messages = len(msgs)
 
-	conn, err := freshDatabase(ctx, dsn, benchDatabase, log)
+	conn, err := freshDatabase(ctx, own, log)
 	if err != nil {
 		return err
 	}
@@ -104,7 +108,7 @@ func runBench(ctx context.Context, args []string) error {
 	for pass := range 3 {
 		if pass > 0 {
 			conn.Close()
-			if conn, err = freshDatabase(ctx, dsn, benchDatabase, log); err != nil {
+			if conn, err = freshDatabase(ctx, own, log); err != nil {
 				return err
 			}
 		}
@@ -119,7 +123,7 @@ func runBench(ctx context.Context, args []string) error {
 	slices.Sort(rates)
 	res.RawRowsPerS, res.RawPasses = rates[1], rates
 
-	if conn, err = freshDatabase(ctx, dsn, benchDatabase, log); err != nil {
+	if conn, err = freshDatabase(ctx, own, log); err != nil {
 		return err
 	}
 	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
@@ -170,19 +174,64 @@ func runBench(ctx context.Context, args []string) error {
 // driverConn is a ClickHouse connection.
 type driverConn = driver.Conn
 
-// freshDatabase drops and recreates database (the one dsn names) and migrates it.
-func freshDatabase(ctx context.Context, dsn, database string, log *slog.Logger) (conn driver.Conn, err error) {
-	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
+// ownDatabase is a database that one command (bench, bench kpi, demo)
+// creates for itself on the server of --clickhouse, marked as its own
+// (warehouse.ClaimDatabase), and may therefore reset.
+type ownDatabase struct {
+	command string // "bench", "bench kpi" or "demo"
+	name    string
+	server  string // DSN of the server, without a database
+	dsn     string // DSN of the server with name as its database
+}
+
+// newOwnDatabase validates --database and takes only the server from the
+// --clickhouse DSN; a database the DSN names is ignored, and logged.
+func newOwnDatabase(dsn, name, command string, log *slog.Logger) (ownDatabase, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return ownDatabase{}, usagef("--clickhouse %q: want clickhouse://host:port", dsn)
+	}
+	if err := warehouse.ValidateDatabaseName(name); err != nil {
+		return ownDatabase{}, usagef("--database: %v", err)
+	}
+	if db := strings.Trim(u.Path, "/"); db != "" && db != name {
+		log.Info(command+" works in a database of its own; the database of --clickhouse is ignored",
+			"ignored", db, "database", name)
+	}
+	u.Path = ""
+	o := ownDatabase{command: command, name: name, server: u.String()}
+	u.Path = "/" + name
+	o.dsn = u.String()
+	return o, nil
+}
+
+// prepare claims the database (reset false: create it if missing, accept it
+// if it carries the command's marker) or resets it (drop and create again,
+// only if it carries the command's marker); either refuses, with
+// warehouse.ErrNotOwned, a database the command did not create.
+func (o ownDatabase) prepare(ctx context.Context, reset bool, log *slog.Logger) error {
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(o.server), log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if reset {
+		return warehouse.ResetDatabase(ctx, conn, o.name, o.command)
+	}
+	return warehouse.ClaimDatabase(ctx, conn, o.name, o.command)
+}
+
+// freshDatabase resets the command's own database (warehouse.ResetDatabase:
+// only if it carries the command's marker) and migrates it.
+func freshDatabase(ctx context.Context, o ownDatabase, log *slog.Logger) (conn driver.Conn, err error) {
+	if err := o.prepare(ctx, true, log); err != nil {
 		return nil, err
 	}
-	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+database); err != nil {
-		return nil, fmt.Errorf("drop database %s: %w", database, err)
-	}
-	conn.Close()
-	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
+	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(o.dsn), log); err != nil {
 		return nil, err
 	}
 	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+		conn.Close()
 		return nil, err
 	}
 	return conn, nil

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -20,7 +18,10 @@ import (
 	"servicepulse/warehouse"
 )
 
-// kpiBenchDatabase holds the loaded requests between runs (--reuse).
+// kpiBenchDatabase is bench kpi's database by default (--database): bench kpi
+// creates it with its ownership marker, resets it unless --reuse finds as
+// many requests loaded, and refuses to touch a database of that name it did
+// not create.
 const kpiBenchDatabase = "servicepulse_bench_kpi"
 
 type kpiLatency struct {
@@ -46,16 +47,19 @@ type kpiBenchResult struct {
 // the catalog for one quarter grouped by partner.
 func runBenchKPI(ctx context.Context, args []string) error {
 	var (
-		c        common
+		c        warehouseFlags
 		requests int
 		runs     int
 		reuse    bool
+		database string
 	)
-	fs := flag.NewFlagSet("bench kpi", flag.ContinueOnError)
+	fs := newFlagSet("bench kpi", "")
+	c.clickhouse = "clickhouse://127.0.0.1:9000" // the server: bench kpi works in --database
 	c.register(fs)
 	fs.IntVar(&requests, "requests", 10_000_000, "service requests to load, opened over 2026")
 	fs.IntVar(&runs, "runs", 7, "timed runs of each query (after one warm-up)")
 	fs.BoolVar(&reuse, "reuse", false, "keep the requests loaded by an earlier run if there are as many")
+	fs.StringVar(&database, "database", kpiBenchDatabase, "database of its own on the --clickhouse server; it must not exist or be one bench kpi created (the DSN's database is ignored)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -66,23 +70,36 @@ func runBenchKPI(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := url.Parse(c.clickhouse)
-	if err != nil || u.Host == "" {
-		return usagef("--clickhouse %q: want clickhouse://host:port", c.clickhouse)
-	}
-	u.Path = "/" + kpiBenchDatabase
-	res := kpiBenchResult{Machine: machine(), Runs: runs}
-
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(u.String()), log)
+	own, err := newOwnDatabase(c.clickhouse, database, "bench kpi", log)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	var have uint64
-	_ = conn.QueryRow(ctx, "SELECT count() FROM request_state FINAL").Scan(&have)
-	if !reuse || have != uint64(requests) {
-		conn.Close()
-		if conn, err = freshDatabase(ctx, u.String(), kpiBenchDatabase, log); err != nil {
+	res := kpiBenchResult{Machine: machine(), Runs: runs}
+
+	var conn driverConn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	if reuse {
+		// Reuse only what bench kpi loaded itself: claim the database first.
+		if err := own.prepare(ctx, false, log); err != nil {
+			return err
+		}
+		if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(own.dsn), log); err != nil {
+			return err
+		}
+		var have uint64
+		_ = conn.QueryRow(ctx, "SELECT count() FROM request_state FINAL").Scan(&have)
+		if have != uint64(requests) {
+			log.Info("bench kpi: not reusing the loaded requests", "database", own.name, "have", have, "want", requests)
+			conn.Close()
+			conn = nil
+		}
+	}
+	if conn == nil {
+		if conn, err = freshDatabase(ctx, own, log); err != nil {
 			return err
 		}
 		if _, err := contracts.Load(ctx, conn, contracts.Sample()); err != nil {

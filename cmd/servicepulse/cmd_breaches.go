@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -18,12 +17,12 @@ import (
 // (latest, in business hours) first.
 func runBreaches(ctx context.Context, args []string) error {
 	var (
-		c                       common
+		c                       warehouseFlags
 		from, to, asOf, format  string
 		partner, contract, kind string
 		limit                   int
 	)
-	fs := flag.NewFlagSet("breaches", flag.ContinueOnError)
+	fs := newFlagSet("breaches", "")
 	c.register(fs)
 	fs.StringVar(&from, "from", "", "first opening date, YYYY-MM-DD (required)")
 	fs.StringVar(&to, "to", "", "last opening date, YYYY-MM-DD, inclusive (required)")

@@ -2,25 +2,24 @@ package main
 
 import (
 	"context"
-	"flag"
 
 	"servicepulse/broker"
 )
 
 func runBroker(ctx context.Context, args []string) error {
 	var (
-		c   common
-		cfg broker.Config
+		logs logFlags
+		cfg  broker.Config
 	)
-	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
-	c.register(fs)
+	fs := newFlagSet("broker", "")
+	logs.register(fs)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:9092", "host:port to listen on")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory persisting topics, offsets and groups (empty: in memory)")
 	fs.IntVar(&cfg.Partitions, "partitions", 4, "partitions of auto-created topics")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger()
+	log, err := logs.logger()
 	if err != nil {
 		return err
 	}

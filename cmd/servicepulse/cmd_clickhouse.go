@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"servicepulse/devenv"
@@ -11,24 +10,25 @@ import (
 // runClickHouse starts or stops a local ClickHouse server for development and
 // for the test script: `clickhouse start|stop --dir DIR`.
 func runClickHouse(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "start" && args[0] != "stop") {
-		return usagef("clickhouse: want `clickhouse start` or `clickhouse stop` (with --dir DIR)")
+	v, err := pickVerb("clickhouse", args)
+	if err != nil {
+		return err
 	}
-	var c common
+	var logs logFlags
 	cfg := devenv.DefaultClickHouseConfig()
-	fs := flag.NewFlagSet("clickhouse "+args[0], flag.ContinueOnError)
-	c.register(fs)
+	fs := newFlagSet("clickhouse "+v, "")
+	logs.register(fs)
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "directory for the server's config, data, logs and pid file")
 	fs.IntVar(&cfg.TCPPort, "tcp-port", cfg.TCPPort, "native protocol port")
 	fs.IntVar(&cfg.HTTPPort, "http-port", cfg.HTTPPort, "HTTP port (used for the health check)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	log, err := c.logger()
+	log, err := logs.logger()
 	if err != nil {
 		return err
 	}
-	if args[0] == "stop" {
+	if v == "stop" {
 		return devenv.StopFromPIDFile(cfg.Dir)
 	}
 	cfg.Detach = true

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 
 	"servicepulse/contracts"
 	"servicepulse/metrics"
@@ -10,13 +9,15 @@ import (
 
 // runContracts handles `contracts load FILE` and `contracts check FILE`.
 func runContracts(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "load" && args[0] != "check") {
-		return usagef("contracts: want `contracts load FILE` or `contracts check FILE`")
+	verb, err := pickVerb("contracts", args)
+	if err != nil {
+		return err
 	}
-	verb := args[0]
-	var c common
-	fs := flag.NewFlagSet("contracts "+verb, flag.ContinueOnError)
-	c.register(fs)
+	var c warehouseFlags
+	fs := newFlagSet("contracts "+verb, "FILE")
+	if verb == "load" { // check needs no server, and logs nothing
+		c.register(fs)
+	}
 	files, err := parseWithArgs(fs, args[1:])
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"os"
 	"time"
 
 	"servicepulse/dashboards"
@@ -10,26 +10,29 @@ import (
 
 // runDashboards handles `dashboards provision` and `dashboards export`.
 func runDashboards(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "provision" && args[0] != "export") {
-		return usagef("dashboards: want `dashboards provision --grafana-url URL` or `dashboards export --dir DIR`")
+	verb, err := pickVerb("dashboards", args)
+	if err != nil {
+		return err
 	}
-	verb := args[0]
 	var (
-		c             common
+		logs          logFlags
 		dsn, dir, url string
 		dryRun        bool
 		orgID         int64
 		timeout       time.Duration
 	)
-	fs := flag.NewFlagSet("dashboards "+verb, flag.ContinueOnError)
-	fs.StringVar(&c.logLevel, "log-level", envOr("SERVICEPULSE_LOG_LEVEL", "info"), "debug, info, warn or error")
-	fs.StringVar(&c.logFormat, "log-format", envOr("SERVICEPULSE_LOG_FORMAT", "text"), "text or json")
+	fs := newFlagSet("dashboards "+verb, "")
+	logs.register(fs)
 	fs.StringVar(&dsn, "datasource-url", dashboards.DefaultDatasourceDSN,
 		"ClickHouse as Grafana reaches it, clickhouse://[user[:password]@]host[:port][/database][?secure=true]")
 	if verb == "export" {
 		fs.StringVar(&dir, "dir", "", "write Grafana's file-provisioning tree here (required; the repository keeps it in dashboards/provisioning)")
 	} else {
-		fs.StringVar(&url, "grafana-url", envOr("GRAFANA_URL", ""), "Grafana's base URL, e.g. http://localhost:3000 (env GRAFANA_URL); credentials: GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD")
+		fs.StringVar(&url, "grafana-url", "", "Grafana's base URL, e.g. http://localhost:3000 (required)")
+		fs.env("grafana-url", "GRAFANA_URL")
+		fs.readsEnv("GRAFANA_TOKEN", "Grafana service account token (or GRAFANA_USER and GRAFANA_PASSWORD)", true)
+		fs.readsEnv("GRAFANA_USER", "Grafana user, for basic auth", false)
+		fs.readsEnv("GRAFANA_PASSWORD", "Grafana user's password, for basic auth", true)
 		fs.BoolVar(&dryRun, "dry-run", false, "print what would change; write nothing")
 		fs.Int64Var(&orgID, "org-id", 0, "organisation to provision with basic auth (default: the user's current one)")
 		fs.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of each request to Grafana")
@@ -37,7 +40,7 @@ func runDashboards(ctx context.Context, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	log, err := c.logger()
+	log, err := logs.logger()
 	if err != nil {
 		return err
 	}
@@ -64,7 +67,7 @@ func runDashboards(ctx context.Context, args []string) error {
 		return usagef("dashboards provision: --grafana-url is required, e.g. --grafana-url http://localhost:3000")
 	}
 	cfg := dashboards.GrafanaConfig{
-		URL: url, Token: envOr("GRAFANA_TOKEN", ""), User: envOr("GRAFANA_USER", ""), Password: envOr("GRAFANA_PASSWORD", ""),
+		URL: url, Token: os.Getenv("GRAFANA_TOKEN"), User: os.Getenv("GRAFANA_USER"), Password: os.Getenv("GRAFANA_PASSWORD"),
 		OrgID: orgID, Timeout: timeout,
 	}
 	if err := cfg.Validate(); err != nil {

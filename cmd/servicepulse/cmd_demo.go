@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,28 +28,38 @@ import (
 	"servicepulse/warehouse"
 )
 
-// demoDatabase is the database the demo owns: it is dropped and recreated on
-// each run so the summary's accounting starts from zero. No other database is
-// ever dropped.
+// demoDatabase is the demo's database by default (--database). The demo
+// creates it with its ownership marker and resets it on each run (unless
+// --keep-data) so the summary's accounting starts from zero; it refuses,
+// with or without --keep-data, a database of that name it did not create,
+// since it writes generated data. No other database is ever dropped.
 const demoDatabase = "servicepulse_demo"
 
 func runDemo(ctx context.Context, args []string) error {
 	var (
-		c       common
-		gen     generator.Config
-		dir     string
-		keep    bool
-		workers int
+		c        warehouseFlags
+		gen      generator.Config
+		dir      string
+		keep     bool
+		workers  int
+		database string
 	)
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := newFlagSet("demo", "")
+	c.clickhouse = "clickhouse://127.0.0.1:9000" // the server: demo works in --database
 	c.register(fs)
-	_ = fs.Set("clickhouse", envOr("SERVICEPULSE_CLICKHOUSE", "clickhouse://127.0.0.1:9000/"+demoDatabase))
+	fs.readsEnv(transform.PIIKeyEnv, "HMAC key for personal data (default: the public development key)", true)
+	fs.readsEnv("SERVICEPULSE_PII_KEY_FILE", "file holding the HMAC key, when $SERVICEPULSE_PII_KEY is not set", false)
+	fs.readsEnv("SERVICEPULSE_GRAFANA_URL", "a running Grafana to provision (else only the provisioning files are written)", false)
+	fs.readsEnv("GRAFANA_TOKEN", "Grafana service account token (or GRAFANA_USER and GRAFANA_PASSWORD)", true)
+	fs.readsEnv("GRAFANA_USER", "Grafana user, for basic auth", false)
+	fs.readsEnv("GRAFANA_PASSWORD", "Grafana user's password, for basic auth", true)
 	fs.StringVar(&dir, "dir", ".servicepulse", "working directory for a locally started ClickHouse")
 	fs.Int64Var(&gen.Seed, "seed", 1, "random seed of the generated traffic")
 	fs.IntVar(&gen.Tickets, "tickets", 20000, "service requests to generate")
 	fs.Float64Var(&gen.BadRate, "bad-rate", 0.01, "fraction of malformed messages")
 	fs.IntVar(&workers, "workers", 2, "ingest workers")
 	fs.BoolVar(&keep, "keep-data", false, "keep the demo database's earlier contents instead of starting from zero")
+	fs.StringVar(&database, "database", demoDatabase, "database of its own on the --clickhouse server; it must not exist or be one demo created (the DSN's database is ignored)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,27 +70,27 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := demo{log: log, start: time.Now()}
-
-	d.stage("ClickHouse")
-	dsn, err := d.clickhouse(ctx, c.clickhouse, dir)
+	own, err := newOwnDatabase(c.clickhouse, database, "demo", log)
 	if err != nil {
 		return err
 	}
+	d := demo{log: log, start: time.Now()}
+
+	d.stage("ClickHouse")
+	if _, err := d.clickhouse(ctx, own.server, dir); err != nil {
+		return err
+	}
+	// Reset the demo's own database (or, with --keep-data, make sure it is
+	// the demo's): either refuses a database the demo did not create.
+	if err := own.prepare(ctx, !keep, log); err != nil {
+		return err
+	}
+	dsn := own.dsn
 	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if db := databaseOf(dsn); db == demoDatabase && !keep {
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+demoDatabase); err != nil {
-			return fmt.Errorf("reset demo database: %w", err)
-		}
-		conn.Close()
-		if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(dsn), log); err != nil {
-			return err
-		}
-	}
 
 	d.stage("Kafka (embedded broker)")
 	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
@@ -253,7 +261,7 @@ func (d *demo) stage(name string) {
 func (d *demo) clickhouse(ctx context.Context, dsn, dir string) (string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" {
-		return "", usagef("--clickhouse %q: want clickhouse://host:port/database", dsn)
+		return "", usagef("--clickhouse %q: want clickhouse://host:port", dsn)
 	}
 	if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
 		c.Close()
@@ -276,14 +284,6 @@ func (d *demo) clickhouse(ctx context.Context, dsn, dir string) (string, error) 
 	d.log.Info("local ClickHouse running (it keeps running after the demo)", "pid", srv.PID(),
 		"stop_with", "servicepulse clickhouse stop --dir "+dir+"/clickhouse")
 	return dsn, nil
-}
-
-func databaseOf(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return ""
-	}
-	return strings.Trim(u.Path, "/")
 }
 
 func (d *demo) summary(w *os.File, dsn string, sum generator.Summary, res ingestResult, st warehouse.Stats) error {

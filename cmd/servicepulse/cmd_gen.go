@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"time"
 
 	"servicepulse/generator"
@@ -11,14 +10,16 @@ import (
 
 func runGen(ctx context.Context, args []string) error {
 	var (
-		c     common
+		kafka kafkaFlags
+		logs  logFlags
 		t     topicFlags
 		cfg   generator.Config
 		from  string
 		batch int
 	)
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	c.register(fs)
+	fs := newFlagSet("gen", "")
+	kafka.register(fs)
+	logs.register(fs)
 	t.register(fs)
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed: the same seed gives the same messages")
 	fs.IntVar(&cfg.Tickets, "tickets", 1000, "service requests to generate")
@@ -42,14 +43,11 @@ func runGen(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	log, err := c.logger()
+	log, err := logs.logger()
 	if err != nil {
 		return err
 	}
-	brokers := c.brokerList()
-	if len(brokers) == 0 {
-		return usagef("--brokers is empty: give at least one Kafka address host:port")
-	}
+	brokers := kafka.brokerList()
 	if err := ingest.EnsureTopics(ctx, brokers, t.partitions, t.records, t.feedback, t.dlq); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,7 +24,9 @@ import (
 const devPIIKey = "servicepulse-dev-key-NOT-SECRET-do-not-use-in-production"
 
 type ingestFlags struct {
-	common
+	kafkaFlags
+	clickhouseFlags
+	logFlags
 	topics     topicFlags
 	cfg        ingest.Config
 	listen     string
@@ -35,18 +36,32 @@ type ingestFlags struct {
 	refresh    time.Duration
 }
 
-func (f *ingestFlags) register(fs *flag.FlagSet) {
-	f.common.register(fs)
+func (f *ingestFlags) register(fs *flagSet) {
+	f.kafkaFlags.register(fs)
+	f.clickhouseFlags.register(fs)
+	f.logFlags.register(fs)
 	f.topics.register(fs)
 	f.cfg = ingest.DefaultConfig()
-	fs.StringVar(&f.cfg.Group, "group", f.cfg.Group, "consumer group; workers of one group share the partitions")
-	fs.IntVar(&f.cfg.Workers, "workers", f.cfg.Workers, "consumer-group members in this process")
+	fs.StringVar(&f.cfg.Group, "group", f.cfg.Group, "consumer group; processes of one group share the partitions")
+	fs.IntVar(&f.cfg.Workers, "workers", f.cfg.Workers, "partition-bound pipelines (decode, batch, write, commit) in this process; the process is one group member whatever N is")
 	fs.IntVar(&f.cfg.BatchRows, "batch-rows", f.cfg.BatchRows, "flush a batch at this many messages")
 	fs.DurationVar(&f.cfg.BatchInterval, "batch-interval", f.cfg.BatchInterval, "flush a non-empty batch this long after its first message")
-	fs.DurationVar(&f.cfg.UntilIdle, "until-idle", 0, "exit after this long without new messages (0: run until SIGTERM)")
-	fs.StringVar(&f.listen, "listen", envOr("SERVICEPULSE_LISTEN", "127.0.0.1:9464"), "address serving /metrics and /healthz (empty: off)")
-	fs.StringVar(&f.piiKeyFile, "pii-key-file", envOr("SERVICEPULSE_PII_KEY_FILE", ""), "file holding the HMAC key for personal data (or env SERVICEPULSE_PII_KEY)")
-	fs.StringVar(&f.memLimit, "memory-limit", envOr("SERVICEPULSE_MEMORY_LIMIT", "256MiB"), "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; 0 disables")
+	fs.DurationVar(&f.cfg.UntilIdle, "until-idle", 0, "batch mode: exit 0 once caught up (every partition committed to its high-water mark) and no message arrived for this long (0: run until SIGTERM)")
+	fs.DurationVar(&f.cfg.UntilIdleMax, "until-idle-max", 0, "with --until-idle: exit 1 if not caught up after this long, naming the messages left per partition (0: no bound)")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:9464", "address serving /metrics and /healthz (empty: off)")
+	fs.env("listen", "SERVICEPULSE_LISTEN")
+	fs.check("listen", listenCheck)
+	fs.StringVar(&f.piiKeyFile, "pii-key-file", "", "file holding the HMAC key for personal data (unless $SERVICEPULSE_PII_KEY holds it)")
+	fs.env("pii-key-file", "SERVICEPULSE_PII_KEY_FILE")
+	fs.readsEnv(transform.PIIKeyEnv, "the HMAC key for personal data, at least 16 bytes; it takes precedence over --pii-key-file", true)
+	fs.StringVar(&f.memLimit, "memory-limit", "256MiB", "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; 0 disables")
+	fs.env("memory-limit", "SERVICEPULSE_MEMORY_LIMIT")
+	fs.check("memory-limit", func(v string) error {
+		if _, err := parseBytes(v); err != nil {
+			return errors.New("want a size like 256MiB, 1GiB or 0")
+		}
+		return nil
+	})
 	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events this often; 0: leave it to `servicepulse refresh`")
 	fs.BoolVar(&f.dev, "dev", false, "allow running without a PII key, with a public development key (generated data only)")
 }
@@ -79,7 +94,7 @@ func (f *ingestFlags) config() ingest.Config {
 
 func runIngest(ctx context.Context, args []string) error {
 	var f ingestFlags
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs := newFlagSet("ingest", "")
 	f.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -110,6 +125,13 @@ func runIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	totals, err := ingestOnce(ctx, cfg, f.clickhouse, f.topics.partitions, key, f.listen, f.refresh, log)
+	if errors.Is(err, ingest.ErrNotCaughtUp) {
+		// The summary still says what was done, and its lag what is left.
+		if perr := printJSON(totals); perr != nil {
+			return perr
+		}
+		return fmt.Errorf("ingest --until-idle-max: %w", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -156,8 +178,8 @@ func ingestOnce(ctx context.Context, cfg ingest.Config, dsn string, partitions i
 	}
 	if refresh > 0 {
 		// Request states follow the events while ingest runs, so dashboards
-		// see breaches within seconds; a last refresh after the final commit
-		// leaves them current when ingest exits.
+		// see breaches within seconds; after a batch run (--until-idle) a last
+		// refresh after the final commit leaves them current.
 		r := sla.NewRefresher(conn, log)
 		rctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -165,6 +187,12 @@ func ingestOnce(ctx context.Context, cfg ingest.Config, dsn string, partitions i
 		defer func() {
 			stop()
 			<-done
+			if ctx.Err() != nil {
+				// Stopped by a signal: leave promptly. The refresh watermark
+				// keeps the place, so the next ingest or refresh catches up.
+				log.Info("stopping on signal: request states are brought up to date by the next ingest or `servicepulse refresh`")
+				return
+			}
 			if _, err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
 				log.Warn("final refresh of request states", "err", err)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -24,12 +23,12 @@ func runKPI(ctx context.Context, args []string) error {
 		return runKPIList(args[1:])
 	}
 	var (
-		c                    common
+		c                    warehouseFlags
 		from, to, by, format string
 		asOf, only           string
 		noRefresh            bool
 	)
-	fs := flag.NewFlagSet("kpi", flag.ContinueOnError)
+	fs := newFlagSet("kpi", "")
 	c.register(fs)
 	fs.StringVar(&from, "from", "", "first opening date of the cohort, YYYY-MM-DD (required)")
 	fs.StringVar(&to, "to", "", "last opening date of the cohort, YYYY-MM-DD, inclusive (required)")
@@ -282,7 +281,7 @@ func short(v float64) string {
 
 func runKPIList(args []string) error {
 	var format string
-	fs := flag.NewFlagSet("kpi list", flag.ContinueOnError)
+	fs := newFlagSet("kpi list", "")
 	fs.StringVar(&format, "format", "table", "table or json")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 
 	"servicepulse/sql"
 )
 
 func runMigrate(ctx context.Context, args []string) error {
-	var c common
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	var c warehouseFlags
+	fs := newFlagSet("migrate", "")
 	c.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err

@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"flag"
 
 	"servicepulse/sla"
 )
 
 func runRefresh(ctx context.Context, args []string) error {
 	var (
-		c   common
+		c   warehouseFlags
 		all bool
 	)
-	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
+	fs := newFlagSet("refresh", "")
 	c.register(fs)
 	fs.BoolVar(&all, "all", false, "rebuild every request (after changing a contract version's terms)")
 	if err := parse(fs, args); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -18,11 +17,11 @@ import (
 // partner's id or values.
 func runReport(ctx context.Context, args []string) error {
 	var (
-		c                           common
+		c                           warehouseFlags
 		period, out, asOfS, partner string
 		publish                     bool
 	)
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs := newFlagSet("report", "")
 	c.register(fs)
 	fs.StringVar(&period, "period", "", "2026-09 (month), 2026-Q3 (quarter) or 2026 (year) (required)")
 	fs.StringVar(&out, "out", ".", "directory to write the files into")

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 
 	"servicepulse/warehouse"
 )
 
 func runStats(ctx context.Context, args []string) error {
-	var c common
-	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	var c warehouseFlags
+	fs := newFlagSet("stats", "")
 	c.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err

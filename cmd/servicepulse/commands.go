@@ -4,17 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"strings"
-
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
-	"servicepulse/warehouse"
 )
 
 // usageError is a mistake in the command line: exit status 2.
@@ -32,28 +26,87 @@ type command struct {
 	run     func(ctx context.Context, args []string) error
 }
 
-var commands = map[string]command{
-	"migrate":    {"apply pending ClickHouse migrations (safe to run twice or concurrently)", runMigrate},
-	"broker":     {"run the embedded Kafka broker (development and demo only)", runBroker},
-	"gen":        {"write seeded synthetic service records and feedback into Kafka", runGen},
-	"ingest":     {"consume Kafka into ClickHouse: transform, reject to DLQ, commit after write", runIngest},
-	"stats":      {"print distinct rows per table, as the KPI queries see them", runStats},
-	"demo":       {"set up everything locally and run the pipeline end to end", runDemo},
-	"bench":      {"measure raw ClickHouse insert rate, end-to-end rate and worker memory", runBench},
-	"clickhouse": {"start or stop a local ClickHouse server (development, tests)", runClickHouse},
-	"contracts":  {"check or load a contracts file (SLA terms, targets, weights) into ClickHouse", runContracts},
-	"dashboards": {"provision Grafana (datasource, folder, dashboards, alert rules) or export its provisioning files", runDashboards},
-	"breaches":   {"list broken promises (late reply, on site, parts; unqualified staff; data) with clause and lateness", runBreaches},
-	"kpi":        {"print the catalog's KPIs for a date range (`kpi list` prints the catalog)", runKPI},
-	"refresh":    {"bring request states (SLA outcomes, breaches) up to date with the events", runRefresh},
-	"report":     {"write the periodic evaluation report of a month, quarter or year (HTML and JSON data)", runReport},
-	"actions":    {"add or list improvement actions (clause 11.4), judged by each report", runActions},
+// commands are the CLI's commands. They are set in init because the
+// commands' help refers back to this table.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"migrate":    {"apply pending ClickHouse migrations (safe to run twice or concurrently)", runMigrate},
+		"broker":     {"run the embedded Kafka broker (development and demo only)", runBroker},
+		"gen":        {"write seeded synthetic service records and feedback into Kafka", runGen},
+		"ingest":     {"consume Kafka into ClickHouse: transform, reject to DLQ, commit after write", runIngest},
+		"stats":      {"print distinct rows per table, as the KPI queries see them", runStats},
+		"lag":        {"print a consumer group's committed offset, high-water mark and lag per partition (exit 1 when behind)", runLag},
+		"demo":       {"set up everything locally and run the pipeline end to end", runDemo},
+		"bench":      {"measure raw ClickHouse insert rate, end-to-end rate and worker memory", runBench},
+		"clickhouse": {"start or stop a local ClickHouse server (development, tests)", runClickHouse},
+		"contracts":  {"check or load a contracts file (SLA terms, targets, weights) into ClickHouse", runContracts},
+		"dashboards": {"provision Grafana (datasource, folder, dashboards, alert rules) or export its provisioning files", runDashboards},
+		"breaches":   {"list broken promises (late reply, on site, parts; unqualified staff; data) with clause and lateness", runBreaches},
+		"kpi":        {"print the catalog's KPIs for a date range (`kpi list` prints the catalog)", runKPI},
+		"refresh":    {"bring request states (SLA outcomes, breaches) up to date with the events", runRefresh},
+		"report":     {"write the periodic evaluation report of a month, quarter or year (HTML and JSON data)", runReport},
+		"actions":    {"add or list improvement actions (clause 11.4), judged by each report", runActions},
+	}
 }
 
+// subcommands are the subcommands (of kpi and bench) and the verbs (of the
+// others) of each command that has some, with their positional arguments.
+var subcommands = map[string][]subcommand{
+	"kpi":   {{"list", "", "print the KPI catalog: id, titles, unit, direction, target, weight, clause and formula"}},
+	"bench": {{"kpi", "", "load generated request states and time every KPI of the catalog for one quarter"}},
+	"contracts": {
+		{"load", "FILE", "check a contracts file and load its versions into ClickHouse"},
+		{"check", "FILE", "check a contracts file (YAML, terms, KPI ids) without a server"},
+	},
+	"clickhouse": {
+		{"start", "", "start a local ClickHouse server in --dir, installing it if needed; prints its DSN"},
+		{"stop", "", "stop the local ClickHouse server whose pid file is in --dir"},
+	},
+	"dashboards": {
+		{"provision", "", "create or update Grafana's datasource, folder, dashboards and alert rules through its API"},
+		{"export", "", "write Grafana's file-provisioning tree (datasource, dashboards, alert rules) into --dir"},
+	},
+	"actions": {
+		{"add", "", "record an improvement action for a KPI, with the KPI's current value as its baseline"},
+		{"list", "", "list the improvement actions"},
+	},
+}
+
+// subcommand is a subcommand or verb: `servicepulse CMD NAME [flags] ARGS`.
+type subcommand struct {
+	name, args, summary string
+}
+
+// summaryOf is the one-line summary of the command or subcommand path.
+func summaryOf(path string) string {
+	if path == "" {
+		return "the after-sales service quality pipeline: Kafka → transform → ClickHouse → KPIs, dashboards and reports"
+	}
+	cmd, sub, _ := strings.Cut(path, " ")
+	if sub == "" {
+		return commands[cmd].summary
+	}
+	for _, s := range subcommands[cmd] {
+		if s.name == sub {
+			return s.summary
+		}
+	}
+	return ""
+}
+
+// run runs the command of args. `servicepulse help [CMD [SUB]]` and
+// `servicepulse CMD help` show the help, as -h does.
 func run(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || isHelp(args[0]) && len(args) == 1 {
 		printUsage(os.Stdout)
 		return nil
+	}
+	if isHelp(args[0]) {
+		args = append(args[1:len(args):len(args)], "-h")
+	} else if len(args) == 2 && args[1] == "help" {
+		args = []string{args[0], "-h"}
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -65,117 +118,19 @@ func run(ctx context.Context, args []string) error {
 	return nil
 }
 
+// printUsage writes the CLI's help: the commands and their summaries.
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: servicepulse COMMAND [flags]   (servicepulse COMMAND -h for its flags)")
-	fmt.Fprintln(w)
+	fs := newFlagSet("", "")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fs.subs = append(fs.subs, subcommand{name: n, summary: commands[n].summary})
 	}
-}
-
-// common holds the flags every command that talks to servers shares.
-type common struct {
-	brokers    string
-	clickhouse string
-	logLevel   string
-	logFormat  string
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.brokers, "brokers", envOr("SERVICEPULSE_BROKERS", "127.0.0.1:9092"), "Kafka bootstrap addresses, comma-separated (env SERVICEPULSE_BROKERS)")
-	fs.StringVar(&c.clickhouse, "clickhouse", envOr("SERVICEPULSE_CLICKHOUSE", "clickhouse://127.0.0.1:9000/servicepulse"), "ClickHouse DSN, native protocol (env SERVICEPULSE_CLICKHOUSE)")
-	fs.StringVar(&c.logLevel, "log-level", envOr("SERVICEPULSE_LOG_LEVEL", "info"), "debug, info, warn or error")
-	fs.StringVar(&c.logFormat, "log-format", envOr("SERVICEPULSE_LOG_FORMAT", "text"), "text or json")
-}
-
-func (c *common) brokerList() []string {
-	var out []string
-	for _, b := range strings.Split(c.brokers, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-// logger builds the process's structured logger; logs go to stderr so that
-// stdout carries only the command's result.
-func (c *common) logger() (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, usagef("--log-level %q: want debug, info, warn or error", c.logLevel)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch c.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
-	}
-	return nil, usagef("--log-format %q: want text or json", c.logFormat)
-}
-
-// connect returns the logger and a connection to the ClickHouse of --clickhouse.
-func (c *common) connect(ctx context.Context) (driver.Conn, *slog.Logger, error) {
-	log, err := c.logger()
-	if err != nil {
-		return nil, nil, err
-	}
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(c.clickhouse), log)
-	if err != nil {
-		return nil, nil, err
-	}
-	return conn, log, nil
-}
-
-// parse parses args; a flag error becomes a usage error naming the command.
-func parse(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(os.Stdout)
-			fmt.Fprintf(os.Stdout, "usage: servicepulse %s [flags]\n", fs.Name())
-			fs.PrintDefaults()
-			return errHelpShown
-		}
-		return usagef("%s: %v (run `servicepulse %s -h`)", fs.Name(), err, fs.Name())
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
-}
-
-// parseWithArgs parses flags that may stand before, between or after the
-// positional arguments, and returns the positional ones.
-func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, parse(fs, []string{"-h"})
-			}
-			return nil, usagef("%s: %v (run `servicepulse %s -h`)", fs.Name(), err, fs.Name())
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	fs.readsEnv("SERVICEPULSE_CPU_PROFILE", "write a CPU profile of the command to this file", false)
+	fs.printHelp(w, os.Getenv)
 }
 
 // printJSON writes the command's one-object result on stdout.

@@ -23,6 +23,10 @@ func main() {
 		if errors.As(err, &u) {
 			os.Exit(2)
 		}
+		var e exitStatus
+		if errors.As(err, &e) {
+			os.Exit(e.code)
+		}
 		os.Exit(1)
 	}
 }
