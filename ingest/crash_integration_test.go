@@ -8,52 +8,20 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"servicepulse/ingest"
 	"servicepulse/internal/pipelinetest"
+	"servicepulse/internal/testenv"
 	"servicepulse/warehouse"
 )
-
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// servicepulseBin returns the servicepulse binary: $SERVICEPULSE_BIN (the test
-// script builds it) or one built here once.
-func servicepulseBin(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SERVICEPULSE_BIN"); p != "" {
-		return p
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "servicepulse-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "servicepulse")
-		out, err := exec.Command("go", "build", "-o", builtBin, "servicepulse/cmd/servicepulse").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build servicepulse: %v", buildErr)
-	}
-	return builtBin
-}
 
 // ingestProcess runs `servicepulse ingest` on the stack as a separate process.
 func (s *stack) ingestProcess(t *testing.T, untilIdle string, env ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(servicepulseBin(t), "ingest",
+	cmd := exec.Command(testenv.Binary(t), "ingest",
 		"--brokers", s.brokers[0], "--clickhouse", s.dsn, "--group", s.cfg.Group,
 		"--records-topic", s.cfg.RecordsTopic, "--feedback-topic", s.cfg.FeedbackTopic, "--dlq-topic", s.cfg.DLQTopic,
 		"--batch-rows", "5000", "--until-idle", untilIdle, "--listen", "")
@@ -245,7 +213,7 @@ func kill(t *testing.T, p *exec.Cmd) {
 // returns its answer and exit status.
 func (s *stack) lagCommand(t *testing.T) (ingest.Lag, int) {
 	t.Helper()
-	cmd := exec.Command(servicepulseBin(t), "lag", "--format", "json", "--brokers", s.brokers[0], "--group", s.cfg.Group,
+	cmd := exec.Command(testenv.Binary(t), "lag", "--format", "json", "--brokers", s.brokers[0], "--group", s.cfg.Group,
 		"--records-topic", s.cfg.RecordsTopic, "--feedback-topic", s.cfg.FeedbackTopic)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, pipelinetest.LogSink(t)

@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"errors"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -38,61 +37,21 @@ func TestOwnershipRejectsBadNames(t *testing.T) {
 // ownerServer connects to the test server without a default database.
 func ownerServer(t *testing.T) driver.Conn {
 	t.Helper()
-	u, err := url.Parse(testenv.ClickHouseDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = ""
-	conn, err := Open(t.Context(), ConfigFor(u.String()), testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	_, conn := testenv.Server(t)
 	return conn
-}
-
-// uniqueDatabase returns a database name no other test uses, and drops that
-// database (only it) when the test ends.
-func uniqueDatabase(t *testing.T, conn driver.Conn) string {
-	t.Helper()
-	name := strings.ReplaceAll(testenv.Unique("sp_test_owner"), "-", "_")
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
-			t.Logf("drop %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-func mustExec(t *testing.T, conn driver.Conn, q string) {
-	t.Helper()
-	if err := conn.Exec(t.Context(), q); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-}
-
-func countRows(t *testing.T, conn driver.Conn, q string, args ...any) uint64 {
-	t.Helper()
-	var n uint64
-	if err := conn.QueryRow(t.Context(), q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
 }
 
 func databaseExists(t *testing.T, conn driver.Conn, name string) bool {
 	t.Helper()
-	return countRows(t, conn, "SELECT count() FROM system.databases WHERE name = ?", name) == 1
+	return testenv.Count(t, conn, "SELECT count() FROM system.databases WHERE name = ?", name) == 1
 }
 
 // foreignTable creates a table with one row in database, as someone else's
 // data would be.
 func foreignTable(t *testing.T, conn driver.Conn, database string) {
 	t.Helper()
-	mustExec(t, conn, "CREATE TABLE `"+database+"`.precious (v String) ENGINE = TinyLog")
-	mustExec(t, conn, "INSERT INTO `"+database+"`.precious SELECT 'keep me'")
+	testenv.Exec(t, conn, "CREATE TABLE `"+database+"`.precious (v String) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "INSERT INTO `"+database+"`.precious SELECT 'keep me'")
 }
 
 func requireForeignTable(t *testing.T, conn driver.Conn, database string) {
@@ -120,7 +79,7 @@ func requireNotOwned(t *testing.T, err error, database, command, reason string) 
 func TestIntegrationOwnerClaimCreatesAndMarks(t *testing.T) {
 	conn := ownerServer(t)
 	ctx := t.Context()
-	db := uniqueDatabase(t, conn)
+	db := testenv.DatabaseName(t, conn, "owner")
 
 	before := time.Now().Add(-time.Second)
 	if err := ClaimDatabase(ctx, conn, db, "bench kpi"); err != nil {
@@ -136,21 +95,21 @@ func TestIntegrationOwnerClaimCreatesAndMarks(t *testing.T) {
 		t.Fatalf("marker rows %+v, want one for bench kpi on %s, pid %d, made just now", ms, host, os.Getpid())
 	}
 
-	mustExec(t, conn, "CREATE TABLE `"+db+"`.loaded (v UInt8) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "CREATE TABLE `"+db+"`.loaded (v UInt8) ENGINE = TinyLog")
 	if err := ClaimDatabase(ctx, conn, db, "bench kpi"); err != nil {
 		t.Fatalf("claiming its own database again: %v", err)
 	}
-	if n := countRows(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'loaded'", db); n != 1 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'loaded'", db); n != 1 {
 		t.Fatal("claiming its own database again lost its tables")
 	}
-	if n := countRows(t, conn, "SELECT count() FROM `"+db+"`."+MarkerTable); n != 1 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM `"+db+"`."+MarkerTable); n != 1 {
 		t.Fatalf("marker has %d rows after a second claim, want 1", n)
 	}
 
 	for _, f := range []func(context.Context, driver.Conn, string, string) error{ClaimDatabase, ResetDatabase} {
 		requireNotOwned(t, f(ctx, conn, db, "bench"), db, "bench", "its servicepulse_owner marker says servicepulse bench kpi made it on ")
 	}
-	if n := countRows(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'loaded'", db); n != 1 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'loaded'", db); n != 1 {
 		t.Fatal("another command's refused reset dropped the database")
 	}
 }
@@ -174,11 +133,11 @@ func TestIntegrationOwnerRefusesUnmarked(t *testing.T) {
 
 	// An empty marker table, or a table of that name that is no marker, is
 	// no proof of ownership either.
-	mustExec(t, conn, "CREATE TABLE `"+db+"`."+MarkerTable+" (command String, created_at DateTime, host String, pid UInt32) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "CREATE TABLE `"+db+"`."+MarkerTable+" (command String, created_at DateTime, host String, pid UInt32) ENGINE = TinyLog")
 	requireNotOwned(t, ResetDatabase(ctx, conn, db, "bench"), db, "bench", "its servicepulse_owner marker is empty")
-	mustExec(t, conn, "DROP TABLE `"+db+"`."+MarkerTable)
-	mustExec(t, conn, "CREATE TABLE `"+db+"`."+MarkerTable+" (command String) ENGINE = TinyLog")
-	mustExec(t, conn, "INSERT INTO `"+db+"`."+MarkerTable+" SELECT 'bench'")
+	testenv.Exec(t, conn, "DROP TABLE `"+db+"`."+MarkerTable)
+	testenv.Exec(t, conn, "CREATE TABLE `"+db+"`."+MarkerTable+" (command String) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "INSERT INTO `"+db+"`."+MarkerTable+" SELECT 'bench'")
 	requireNotOwned(t, ResetDatabase(ctx, conn, db, "bench"), db, "bench", "its servicepulse_owner table is not a marker")
 	requireForeignTable(t, conn, db)
 }
@@ -189,7 +148,7 @@ func TestIntegrationOwnerRefusesUnmarked(t *testing.T) {
 func TestIntegrationOwnerResetDropsOnlyItsOwn(t *testing.T) {
 	conn := ownerServer(t)
 	ctx := t.Context()
-	db := uniqueDatabase(t, conn)
+	db := testenv.DatabaseName(t, conn, "owner")
 
 	if err := ResetDatabase(ctx, conn, db, "demo"); err != nil {
 		t.Fatal(err)
@@ -197,12 +156,12 @@ func TestIntegrationOwnerResetDropsOnlyItsOwn(t *testing.T) {
 	if !databaseExists(t, conn, db) {
 		t.Fatal("reset of a missing database did not create it")
 	}
-	mustExec(t, conn, "CREATE TABLE `"+db+"`.generated (v UInt8) ENGINE = TinyLog")
-	mustExec(t, conn, "INSERT INTO `"+db+"`.generated SELECT 1")
+	testenv.Exec(t, conn, "CREATE TABLE `"+db+"`.generated (v UInt8) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "INSERT INTO `"+db+"`.generated SELECT 1")
 	if err := ResetDatabase(ctx, conn, db, "demo"); err != nil {
 		t.Fatal(err)
 	}
-	if n := countRows(t, conn, "SELECT count() FROM system.tables WHERE database = ?", db); n != 1 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ?", db); n != 1 {
 		t.Fatalf("after the reset %s has %d tables, want only the marker", db, n)
 	}
 	ms, err := readMarkers(ctx, conn, db)

@@ -260,13 +260,7 @@ func TestFlagEnvPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := newFlagSet("test", "")
-			var (
-				k kafkaFlags
-				w warehouseFlags
-			)
-			k.register(fs)
-			w.register(fs)
+			fs, k, w := connectionFlags()
 			if _, err := fs.parseEnv(tt.args, func(v string) string { return tt.env[v] }); err != nil {
 				t.Fatal(err)
 			}
@@ -295,13 +289,7 @@ func TestFlagEnvPrecedence(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := newFlagSet("test", "")
-			var (
-				k kafkaFlags
-				w warehouseFlags
-			)
-			k.register(fs)
-			w.register(fs)
+			fs, _, _ := connectionFlags()
 			_, err := fs.parseEnv(tt.args, func(v string) string { return tt.env[v] })
 			var u usageError
 			if !errors.As(err, &u) || !strings.Contains(err.Error(), tt.want) {
@@ -340,4 +328,16 @@ func TestFlagEnvIngest(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// connectionFlags is a flag set with the Kafka, ClickHouse and log groups.
+func connectionFlags() (*flagSet, *kafkaFlags, *warehouseFlags) {
+	fs := newFlagSet("test", "")
+	var (
+		k kafkaFlags
+		w warehouseFlags
+	)
+	k.register(fs)
+	w.register(fs)
+	return fs, &k, &w
 }

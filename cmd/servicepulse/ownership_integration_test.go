@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"log/slog"
-	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,91 +21,13 @@ import (
 // with --database naming a database no other test uses, and check that a
 // command drops only a database carrying its own marker.
 
-var (
-	ownershipBuild    sync.Once
-	ownershipBuilt    string
-	ownershipBuildErr error
-)
-
-// ownershipBin returns the servicepulse binary: $SERVICEPULSE_BIN (the test
-// script builds it from this tree) or one built here once.
-func ownershipBin(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SERVICEPULSE_BIN"); p != "" {
-		return p
-	}
-	ownershipBuild.Do(func() {
-		dir, err := os.MkdirTemp("", "servicepulse-bin")
-		if err != nil {
-			ownershipBuildErr = err
-			return
-		}
-		ownershipBuilt = filepath.Join(dir, "servicepulse")
-		if out, err := exec.Command("go", "build", "-o", ownershipBuilt, ".").CombinedOutput(); err != nil {
-			ownershipBuildErr = errors.New(string(out))
-		}
-	})
-	if ownershipBuildErr != nil {
-		t.Fatalf("build servicepulse: %v", ownershipBuildErr)
-	}
-	return ownershipBuilt
-}
-
-// ownershipServer returns the DSN of the test server without a database and
-// a connection to it.
-func ownershipServer(t *testing.T) (string, driver.Conn) {
-	t.Helper()
-	u, err := url.Parse(testenv.ClickHouseDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = ""
-	conn, err := warehouse.Open(t.Context(), warehouse.ConfigFor(u.String()), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return u.String(), conn
-}
-
-// ownershipDatabase returns a database name no other test uses; the test
-// drops that database (only it) when it ends.
-func ownershipDatabase(t *testing.T, conn driver.Conn, prefix string) string {
-	t.Helper()
-	name := strings.ReplaceAll(testenv.Unique("sp_test_"+prefix), "-", "_")
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
-			t.Logf("drop %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-func chExec(t *testing.T, conn driver.Conn, q string) {
-	t.Helper()
-	if err := conn.Exec(t.Context(), q); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-}
-
-func chCount(t *testing.T, conn driver.Conn, q string, args ...any) uint64 {
-	t.Helper()
-	var n uint64
-	if err := conn.QueryRow(t.Context(), q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
 // foreignDatabase creates database as someone else would: no marker, one
 // table holding one row.
 func foreignDatabase(t *testing.T, conn driver.Conn, database string) {
 	t.Helper()
-	chExec(t, conn, "CREATE DATABASE `"+database+"`")
-	chExec(t, conn, "CREATE TABLE `"+database+"`.precious (v String) ENGINE = TinyLog")
-	chExec(t, conn, "INSERT INTO `"+database+"`.precious SELECT 'keep me'")
+	testenv.Exec(t, conn, "CREATE DATABASE `"+database+"`")
+	testenv.Exec(t, conn, "CREATE TABLE `"+database+"`.precious (v String) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "INSERT INTO `"+database+"`.precious SELECT 'keep me'")
 }
 
 // requireUntouched checks that a foreign database still holds exactly its
@@ -121,7 +38,7 @@ func requireUntouched(t *testing.T, conn driver.Conn, database string) {
 	if err := conn.QueryRow(t.Context(), "SELECT v FROM `"+database+"`.precious").Scan(&v); err != nil || v != "keep me" {
 		t.Fatalf("%s.precious: %q (%v), want its row 'keep me' still there", database, v, err)
 	}
-	if n := chCount(t, conn, "SELECT count() FROM system.tables WHERE database = ?", database); n != 1 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ?", database); n != 1 {
 		t.Fatalf("%s has %d tables, want only its own table precious", database, n)
 	}
 }
@@ -151,7 +68,7 @@ func runServicepulse(t *testing.T, args ...string) (stdout string, stderr string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ownershipBin(t), args...)
+	cmd := exec.CommandContext(ctx, testenv.Binary(t), args...)
 	cmd.Dir = t.TempDir()
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SERVICEPULSE_GRAFANA_URL=") && !strings.HasPrefix(kv, "SERVICEPULSE_CLICKHOUSE=") {
@@ -205,10 +122,10 @@ type ownershipCase struct {
 // It returns the server DSN and the command's own database, left as the
 // second run made it.
 func (c ownershipCase) check(t *testing.T, refusedAlso ...[]string) (server string, conn driver.Conn, own string) {
-	server, conn = ownershipServer(t)
+	server, conn = testenv.Server(t)
 
 	// (a) A database of the command's default-like name that it did not make.
-	foreign := ownershipDatabase(t, conn, "foreign")
+	foreign := testenv.DatabaseName(t, conn, "foreign")
 	foreignDatabase(t, conn, foreign)
 	for _, extra := range append([][]string{nil}, refusedAlso...) {
 		args := append(append(append([]string{}, c.args...), "--clickhouse", server, "--database", foreign), extra...)
@@ -218,9 +135,9 @@ func (c ownershipCase) check(t *testing.T, refusedAlso ...[]string) (server stri
 
 	// (b) + (c): the DSN names a non-empty database; the command works in
 	// its own --database, which it creates with its marker.
-	named := ownershipDatabase(t, conn, "dsn")
+	named := testenv.DatabaseName(t, conn, "dsn")
 	foreignDatabase(t, conn, named)
-	own = ownershipDatabase(t, conn, "own")
+	own = testenv.DatabaseName(t, conn, "own")
 	args := append(append([]string{}, c.args...), "--clickhouse", server+"/"+named, "--database", own)
 	mustRun(t, args...)
 	requireUntouched(t, conn, named)
@@ -229,9 +146,9 @@ func (c ownershipCase) check(t *testing.T, refusedAlso ...[]string) (server stri
 	}
 
 	// Its own database is reset by the next run.
-	chExec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
 	mustRun(t, args...)
-	if n := chCount(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 0 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 0 {
 		t.Fatalf("a second %s did not reset its own database %s: table leftover is still there", c.command, own)
 	}
 	if got := markerOf(t, conn, own); len(got) != 1 || got[0] != c.command {
@@ -254,7 +171,7 @@ func TestIntegrationOwnershipBenchKPI(t *testing.T) {
 	server, conn, own := c.check(t, []string{"--reuse"})
 
 	// --reuse keeps what bench kpi loaded into its own database.
-	chExec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
+	testenv.Exec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
 	out := mustRun(t, append(append([]string{}, c.args...), "--clickhouse", server, "--database", own, "--reuse")...)
 	var res map[string]any
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -263,7 +180,7 @@ func TestIntegrationOwnershipBenchKPI(t *testing.T) {
 	if _, loaded := res["load_seconds"]; loaded || res["requests"] != float64(200) {
 		t.Fatalf("bench kpi --reuse printed %v, want 200 requests and no load_seconds (nothing reloaded)", res)
 	}
-	if n := chCount(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 1 {
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 1 {
 		t.Fatal("bench kpi --reuse reset its database")
 	}
 }

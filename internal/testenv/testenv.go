@@ -15,13 +15,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,4 +184,82 @@ func freePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// Binary returns the servicepulse binary for tests that run it as a process:
+// $SERVICEPULSE_BIN (the test script builds it from this tree) or one built
+// here once per test binary.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("SERVICEPULSE_BIN"); p != "" {
+		return p
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "servicepulse-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "servicepulse")
+		if out, err := exec.Command("go", "build", "-o", builtBin, "servicepulse/cmd/servicepulse").CombinedOutput(); err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build servicepulse: %v", buildErr)
+	}
+	return builtBin
+}
+
+// DatabaseName returns a database name no other test uses (it is not
+// created), and drops that database, and only it, when the test ends.
+func DatabaseName(t testing.TB, conn clickhouse.Conn, prefix string) string {
+	t.Helper()
+	name := strings.ReplaceAll(Unique("sp_test_"+prefix), "-", "_")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			t.Logf("drop %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// Exec runs a statement or fails the test.
+func Exec(t testing.TB, conn clickhouse.Conn, q string) {
+	t.Helper()
+	if err := conn.Exec(t.Context(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// Count runs a query returning one UInt64 (a count()) or fails the test.
+func Count(t testing.TB, conn clickhouse.Conn, q string, args ...any) uint64 {
+	t.Helper()
+	var n uint64
+	if err := conn.QueryRow(t.Context(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// Server returns the DSN of the ClickHouse server under test without a
+// database, and a connection to it, closed when the test ends.
+func Server(t testing.TB) (dsn string, conn clickhouse.Conn) {
+	t.Helper()
+	u, err := url.Parse(ClickHouseDSN(t))
+	if err != nil {
+		t.Fatalf("parse SERVICEPULSE_CLICKHOUSE: %v", err)
+	}
+	u.Path = ""
+	conn = adminConn(t, u)
+	t.Cleanup(func() { conn.Close() })
+	return u.String(), conn
 }
