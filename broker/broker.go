@@ -5,7 +5,10 @@
 package broker
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"strconv"
 
@@ -23,6 +26,9 @@ type Config struct {
 	// Partitions is the number of partitions of auto-created topics.
 	// Default: 4.
 	Partitions int
+	// Log receives the broker's own notes (members removed by the session
+	// reaper). Default: discarded.
+	Log *slog.Logger
 }
 
 // Validate reports the first invalid field.
@@ -48,8 +54,11 @@ func (c *Config) Validate() error {
 
 // Broker is a running embedded broker.
 type Broker struct {
-	cluster *kfake.Cluster
-	addr    string
+	cluster    *kfake.Cluster
+	addr       string
+	reaper     *sessionReaper
+	stopReaper context.CancelFunc
+	reaperDone chan struct{}
 }
 
 // Start starts a single-node broker listening on cfg.Addr.
@@ -80,11 +89,24 @@ func Start(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("start broker on %s: no listener", cfg.Addr)
 	}
 	_, port, _ := net.SplitHostPort(addrs[0])
-	return &Broker{cluster: c, addr: net.JoinHostPort(host, port)}, nil
+	b := &Broker{cluster: c, addr: net.JoinHostPort(host, port), reaperDone: make(chan struct{})}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r := newSessionReaper(c, b.addr, log)
+	ctx, stop := context.WithCancel(context.Background())
+	b.reaper, b.stopReaper = r, stop
+	go func() { defer close(b.reaperDone); r.run(ctx) }()
+	return b, nil
 }
 
 // Addr is the bootstrap address clients should use.
 func (b *Broker) Addr() string { return b.addr }
 
 // Close stops the broker, flushing its data directory if it has one.
-func (b *Broker) Close() { b.cluster.Close() }
+func (b *Broker) Close() {
+	b.stopReaper()
+	<-b.reaperDone
+	b.cluster.Close()
+}

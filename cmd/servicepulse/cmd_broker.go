@@ -26,6 +26,7 @@ func runBroker(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	cfg.Log = log
 	b, err := broker.Start(cfg)
 	if err != nil {
 		return err
