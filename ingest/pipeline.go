@@ -99,7 +99,11 @@ func (p *Pipeline) Run(ctx context.Context) (Totals, error) {
 
 	t := p.count.totals()
 	t.Lag = -1
-	final, lagErr := lag.Lag(context.WithoutCancel(ctx))
+	// Bounded like the rest of a stop: with the broker gone, four requests
+	// of 10s each would otherwise hold the exit.
+	lagCtx, cancelLag := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.CloseTimeout)
+	final, lagErr := lag.Lag(lagCtx)
+	cancelLag()
 	if lagErr != nil {
 		p.log.Warn("could not read the group's lag at exit", "group", p.cfg.Group, "err", lagErr)
 	} else {
