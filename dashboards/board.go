@@ -165,7 +165,7 @@ func kpiByID(ids ...string) []metrics.KPI {
 // scored lists the KPIs with an evaluation weight, in catalog order.
 func scored() []metrics.KPI {
 	var out []metrics.KPI
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		if k.Weight > 0 && k.Expr != "" {
 			out = append(out, k)
 		}

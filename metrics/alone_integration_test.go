@@ -21,7 +21,7 @@ func aloneQueries() map[string]string {
 	q := metrics.Query{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
 		By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)}
 	out := map[string]string{}
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		if k.Expr != "" {
 			out[k.ID] = q.SQL([]metrics.KPI{k})
 		}

@@ -40,7 +40,7 @@ func TestIntegrationBreachListMatchesKPIs(t *testing.T) {
 			t.Errorf("%s breaches listed: %d, want %d", kind, got[kind], n)
 		}
 	}
-	groups, err := metrics.Run(t.Context(), s.Conn, september, metrics.Catalog, nil)
+	groups, err := metrics.Run(t.Context(), s.Conn, september, metrics.All(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

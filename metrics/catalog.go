@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -93,8 +94,9 @@ func rate(num, den string) string {
 	return "100 * countIf(" + num + ") / countIf(" + den + ")"
 }
 
-// Catalog lists every KPI, in the order reports show them.
-var Catalog = []KPI{
+// catalog lists every KPI, in the order reports show them. It is read
+// through All and ByID only, so no caller can change a definition.
+var catalog = []KPI{
 	{ID: "reply_sla_rate", Title: "Reply SLA rate", TitleZH: "服务请求回复及时率", Unit: Percent, Direction: HigherIsBetter,
 		Target: 95, Weight: 20, Clause: "2.3.1",
 		Formula: "requests first answered within response_hours business hours ÷ requests due (answered, or past the reply deadline and not cancelled before it)",
@@ -215,8 +217,8 @@ var Catalog = []KPI{
 const EvaluationID = "evaluation_score"
 
 var byID = func() map[string]int {
-	m := make(map[string]int, len(Catalog))
-	for i, k := range Catalog {
+	m := make(map[string]int, len(catalog))
+	for i, k := range catalog {
 		if _, dup := m[k.ID]; dup {
 			panic(fmt.Sprintf("metrics: duplicate KPI id %q", k.ID))
 		}
@@ -231,16 +233,20 @@ func ByID(id string) (KPI, bool) {
 	if !ok {
 		return KPI{}, false
 	}
-	return Catalog[i], true
+	return catalog[i], true
 }
+
+// All returns every KPI of the catalog, in the order reports show them: a
+// fresh copy, so that callers may filter or reorder it freely.
+func All() []KPI { return slices.Clone(catalog) }
 
 // Known reports whether id is in the catalog.
 func Known(id string) bool { _, ok := byID[id]; return ok }
 
 // IDs lists the catalog's ids, comma-separated, for error messages.
 func IDs() string {
-	ids := make([]string, len(Catalog))
-	for i, k := range Catalog {
+	ids := make([]string, len(catalog))
+	for i, k := range catalog {
 		ids[i] = k.ID
 	}
 	return strings.Join(ids, ", ")

@@ -82,7 +82,7 @@ type chdbGroup struct {
 // metrics.Run does, evaluation score included (catalog defaults).
 func chdbKPIs(t *testing.T, sess *chdb.Session, q metrics.Query) []chdbGroup {
 	t.Helper()
-	out := chdbtest.Query(t, sess, q.SQL(metrics.Catalog))
+	out := chdbtest.Query(t, sess, q.SQL(metrics.All()))
 	var gs []chdbGroup
 	for _, line := range strings.Split(out, "\n") {
 		if line == "" {
@@ -94,7 +94,7 @@ func chdbKPIs(t *testing.T, sess *chdb.Session, q metrics.Query) []chdbGroup {
 			g.key, fields = fields[0], fields[len(q.By):]
 		}
 		i := 0
-		for _, k := range metrics.Catalog {
+		for _, k := range metrics.All() {
 			if k.Expr == "" {
 				continue
 			}

@@ -76,7 +76,7 @@ func Achievement(k KPI, v, target float64) float64 {
 // weights of the others are left out, not counted as zero).
 func Evaluate(values map[string]float64, o Override) (score float64, grade string) {
 	var sum, weights float64
-	for _, k := range Catalog {
+	for _, k := range catalog {
 		w := o.Weight(k)
 		if w <= 0 || k.Expr == "" {
 			continue

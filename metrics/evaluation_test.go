@@ -50,7 +50,7 @@ func TestAchievement(t *testing.T) {
 // none (their weights drop out).
 func TestEvaluate(t *testing.T) {
 	values := map[string]float64{}
-	for _, k := range Catalog {
+	for _, k := range All() {
 		values[k.ID] = math.NaN()
 	}
 	values["reply_sla_rate"] = 76 // weight 20, achievement 76/95 = 0.8
@@ -95,7 +95,7 @@ func TestMet(t *testing.T) {
 }
 
 func TestCatalogIsComplete(t *testing.T) {
-	for _, k := range Catalog {
+	for _, k := range All() {
 		if k.ID == "" || k.Title == "" || k.TitleZH == "" || k.Unit == "" || k.Clause == "" || k.Formula == "" {
 			t.Errorf("KPI %q lacks a field: %+v", k.ID, k)
 		}
@@ -124,7 +124,7 @@ func TestCatalogSQLGolden(t *testing.T) {
 	q := Query{From: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
 		By: []Dimension{ByPartner, ByMonth}, Filter: map[Dimension]string{ByRegion: "East China"},
 		AsOf: time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)}
-	got := q.SQL(Catalog) + "\n"
+	got := q.SQL(All()) + "\n"
 	const path = "testdata/catalog.sql.golden"
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {

@@ -282,7 +282,7 @@ func resend(t *testing.T, s *pipelinetest.Stack, records, feedback [][]byte) {
 // catalog's default targets) for q.
 func runKPIs(t *testing.T, s *pipelinetest.Stack, q metrics.Query) []metrics.Group {
 	t.Helper()
-	gs, err := metrics.Run(context.Background(), s.Conn, q, metrics.Catalog, nil)
+	gs, err := metrics.Run(context.Background(), s.Conn, q, metrics.All(), nil)
 	if err != nil {
 		t.Fatalf("metrics.Run: %v", err)
 	}
@@ -306,7 +306,7 @@ func same(got, want float64) bool {
 // catalog does not know.
 func checkValues(t *testing.T, label string, got, want map[string]float64) {
 	t.Helper()
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		w, ok := want[k.ID]
 		if !ok {
 			t.Errorf("%s: catalog KPI %q has no expected value: add it to the fixture's table", label, k.ID)

@@ -183,7 +183,7 @@ func GrafanaSQL(kpis []KPI, by []Dimension, opts GrafanaOptions) string {
 // the scored KPIs found in columns named prefix+id.
 func ScoreSQL(prefix string) string {
 	var sum, weights []string
-	for _, k := range Catalog {
+	for _, k := range catalog {
 		if k.Weight <= 0 || k.Expr == "" {
 			continue
 		}

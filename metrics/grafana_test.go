@@ -52,7 +52,7 @@ func TestGrafanaSQL(t *testing.T) {
 		t.Errorf("{asof} left in the SQL")
 	}
 	// Every scored KPI feeds the score, even when not asked for.
-	for _, k := range Catalog {
+	for _, k := range All() {
 		if k.Weight > 0 && !strings.Contains(sql, " AS k_"+k.ID+"\n") && !strings.Contains(sql, " AS k_"+k.ID+",") {
 			t.Errorf("scored KPI %s is not computed for the score", k.ID)
 		}
@@ -88,7 +88,7 @@ func TestIntegrationScoreSQL(t *testing.T) {
 	}
 	defer conn.Close()
 	var scored []KPI
-	for _, k := range Catalog {
+	for _, k := range All() {
 		if k.Weight > 0 && k.Expr != "" {
 			scored = append(scored, k)
 		}

@@ -204,7 +204,7 @@ func withScoreInputs(kpis []KPI) []KPI {
 	if !slices.ContainsFunc(kpis, func(k KPI) bool { return k.ID == EvaluationID }) {
 		return out
 	}
-	for _, k := range Catalog {
+	for _, k := range catalog {
 		if k.Weight > 0 && !slices.ContainsFunc(out, func(o KPI) bool { return o.ID == k.ID }) {
 			out = append(out, k)
 		}

@@ -91,7 +91,7 @@ func TestIntegrationLateEventRestates(t *testing.T) {
 		// the reply term of the score: 20 × (100 × 11/12) / 95 instead of 20 × (100 × 10/12) / 95
 		metrics.EvaluationID: sepBefore[metrics.EvaluationID] + 20*(100*11.0/12)/95 - 20*(100*10.0/12)/95,
 	}
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		want, ok := changed[k.ID]
 		if !ok {
 			want = sepBefore[k.ID] // R03 is still open and unvisited past its on-site deadline: nothing else moves

@@ -125,7 +125,7 @@ func Build(ctx context.Context, conn driver.Conn, p Period, asOf time.Time, term
 	r := &Report{Period: p, AsOf: asOf.UTC()}
 	score := all[metrics.EvaluationID]
 	r.Score, r.Grade = num(score), metrics.Grade(score)
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		v, ok := all[k.ID]
 		if !ok {
 			v = math.NaN()
@@ -180,7 +180,7 @@ func Build(ctx context.Context, conn driver.Conn, p Period, asOf time.Time, term
 // cohort computes the whole catalog over q's cohort (no grouping); an empty
 // cohort gives NaN everywhere.
 func cohort(ctx context.Context, conn driver.Conn, q metrics.Query) (map[string]float64, error) {
-	gs, err := metrics.Run(ctx, conn, q, metrics.Catalog, nil)
+	gs, err := metrics.Run(ctx, conn, q, metrics.All(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 //
 //	period          the report's period label: 2026-09, 2026-Q3, 2026
 //	scope           "all", or a partner id for the partner scores
-//	kpi             catalog id (metrics.Catalog), e.g. reply_sla_rate
+//	kpi             catalog id (metrics.All()), e.g. reply_sla_rate
 //	title, title_zh the KPI's English and Chinese titles
 //	unit, clause    as in the catalog
 //	value           the value now (null: no data)

@@ -57,7 +57,7 @@ type ScorecardKPI struct {
 // BuildScorecard computes partner's scorecard for period p as of asOf.
 func BuildScorecard(ctx context.Context, conn driver.Conn, p Period, asOf time.Time, partner string) (*Scorecard, error) {
 	q := metrics.Query{From: p.From, To: p.To, AsOf: asOf, By: []metrics.Dimension{metrics.ByPartner}}
-	gs, err := metrics.Run(ctx, conn, q, metrics.Catalog, nil)
+	gs, err := metrics.Run(ctx, conn, q, metrics.All(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("scorecard %s %s: %w", p.Label, partner, err)
 	}
@@ -79,7 +79,7 @@ func BuildScorecard(ctx context.Context, conn driver.Conn, p Period, asOf time.T
 	if len(peers) < MinPeers {
 		s.Note = NoBenchmark
 	}
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		v, ok := own[k.ID]
 		if !ok {
 			v = math.NaN()

@@ -89,12 +89,12 @@ func TestKPIListJSON(t *testing.T) {
 	if err := json.Unmarshal(out, &list); err != nil {
 		t.Fatalf("kpi list printed %q: %v", out, err)
 	}
-	if len(list) != len(metrics.Catalog) {
-		t.Fatalf("kpi list printed %d KPIs, catalog has %d", len(list), len(metrics.Catalog))
+	if len(list) != len(metrics.All()) {
+		t.Fatalf("kpi list printed %d KPIs, catalog has %d", len(list), len(metrics.All()))
 	}
 	for i, k := range list {
-		if k["id"] != metrics.Catalog[i].ID || k["unit"] == "" || k["clause"] == "" {
-			t.Errorf("entry %d = %v, want id %s with unit and clause", i, k, metrics.Catalog[i].ID)
+		if k["id"] != metrics.All()[i].ID || k["unit"] == "" || k["clause"] == "" {
+			t.Errorf("entry %d = %v, want id %s with unit and clause", i, k, metrics.All()[i].ID)
 		}
 	}
 }

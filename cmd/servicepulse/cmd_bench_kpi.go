@@ -147,7 +147,7 @@ func runBenchKPI(ctx context.Context, args []string) error {
 		sort.Float64s(ds)
 		return kpiLatency{P50MS: ds[(len(ds)-1)/2], P95MS: ds[min(len(ds)-1, int(float64(len(ds))*0.95))]}, nil
 	}
-	for _, k := range metrics.Catalog {
+	for _, k := range metrics.All() {
 		if k.Expr == "" {
 			continue
 		}
@@ -161,7 +161,7 @@ func runBenchKPI(ctx context.Context, args []string) error {
 		res.SlowestKPIP95MS = max(res.SlowestKPIP95MS, l.P95MS)
 		log.Info("kpi timed", "kpi", k.ID, "p50_ms", l.P50MS, "p95_ms", l.P95MS)
 	}
-	if res.CatalogOneQuery, err = timeQuery(q.SQL(metrics.Catalog)); err != nil {
+	if res.CatalogOneQuery, err = timeQuery(q.SQL(metrics.All())); err != nil {
 		return err
 	}
 	res.CatalogOneQuery.KPI = "whole catalog, one query"

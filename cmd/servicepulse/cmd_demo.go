@@ -150,12 +150,12 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	q := metrics.Query{From: sum.From, To: sum.To, By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Now().UTC()}
-	groups, err := metrics.Run(ctx, conn, q, metrics.Catalog, targetsOf(terms, q.To))
+	groups, err := metrics.Run(ctx, conn, q, metrics.All(), targetsOf(terms, q.To))
 	if err != nil {
 		return err
 	}
 	fmt.Println()
-	if err := writeKPITable(os.Stdout, q, metrics.Catalog, groups, targetsOf(terms, q.To)); err != nil {
+	if err := writeKPITable(os.Stdout, q, metrics.All(), groups, targetsOf(terms, q.To)); err != nil {
 		return err
 	}
 	fmt.Printf("\ntry: servicepulse kpi --clickhouse %s --from %s --to %s --by month\n", dsn,

@@ -102,7 +102,7 @@ func kpiQuery(from, to, by, asOf, only string) (metrics.Query, []metrics.KPI, er
 			return q, nil, usagef("--as-of %q: want an RFC 3339 time like 2026-10-01T00:00:00+08:00", asOf)
 		}
 	}
-	kpis := metrics.Catalog
+	kpis := metrics.All()
 	if only != "" {
 		kpis = nil
 		for _, id := range strings.Split(only, ",") {
@@ -288,11 +288,11 @@ func runKPIList(args []string) error {
 	}
 	switch format {
 	case "json":
-		return printJSON(metrics.Catalog)
+		return printJSON(metrics.All())
 	case "table":
 		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "id\ttitle\tunit\tbetter\ttarget\tweight\tclause\tformula")
-		for _, k := range metrics.Catalog {
+		for _, k := range metrics.All() {
 			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Title, k.TitleZH, k.Unit, k.Direction,
 				short(k.Target), short(k.Weight), k.Clause, k.Formula)
 		}

@@ -37,12 +37,12 @@ func TestIntegrationKPIJSON(t *testing.T) {
 	}
 	q := metrics.Query{From: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
 		By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)}
-	groups, err := metrics.Run(t.Context(), s.Conn, q, metrics.Catalog, nil)
+	groups, err := metrics.Run(t.Context(), s.Conn, q, metrics.All(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(groups) < 5 || len(rows) != len(groups)*len(metrics.Catalog) {
-		t.Fatalf("kpi printed %d objects for %d partners × %d KPIs", len(rows), len(groups), len(metrics.Catalog))
+	if len(groups) < 5 || len(rows) != len(groups)*len(metrics.All()) {
+		t.Fatalf("kpi printed %d objects for %d partners × %d KPIs", len(rows), len(groups), len(metrics.All()))
 	}
 	want := map[string]float64{}
 	for _, g := range groups {
