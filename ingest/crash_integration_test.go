@@ -19,32 +19,35 @@ import (
 )
 
 // ingestProcess runs `servicepulse ingest` on the stack as a separate process.
-func (s *stack) ingestProcess(t *testing.T, untilIdle string, env ...string) (*exec.Cmd, *bytes.Buffer) {
+func (s *stack) ingestProcess(t *testing.T, untilIdle string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(testenv.Binary(t), "ingest",
 		"--brokers", s.brokers[0], "--clickhouse", s.dsn, "--group", s.cfg.Group,
 		"--records-topic", s.cfg.RecordsTopic, "--feedback-topic", s.cfg.FeedbackTopic, "--dlq-topic", s.cfg.DLQTopic,
 		"--batch-rows", "5000", "--until-idle", untilIdle, "--listen", "")
-	cmd.Env = append(os.Environ(), append([]string{"SERVICEPULSE_PII_KEY=" + string(testKey)}, env...)...)
+	cmd.Env = append(os.Environ(), "SERVICEPULSE_PII_KEY="+string(testKey))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, pipelinetest.LogSink(t)
 	return cmd, &out
 }
 
 // TestIntegrationCrashBetweenInsertAndCommit kills the worker process with
-// SIGKILL right after a ClickHouse insert and before its offset commit (a
-// fault point in the ack path), restarts it, and checks that the re-delivered
+// SIGKILL right after a ClickHouse insert and before its offset commit (the
+// test binary as the worker, with a sink that crashes: crashworker_test.go),
+// restarts it as `servicepulse ingest`, and checks that the re-delivered
 // batch is stored once.
 func TestIntegrationCrashBetweenInsertAndCommit(t *testing.T) {
 	s := newStack(t, nil)
 	sum := s.produce(t, 20_000, 0.01)
 	total := int64(sum.Records + sum.Feedback + sum.Malformed)
 
-	crash, _ := s.ingestProcess(t, "3s", "SERVICEPULSE_FAULT_CRASH_AFTER_WRITES=3")
+	cfg := s.cfg
+	cfg.BatchRows, cfg.UntilIdle = 5000, 3*time.Second
+	crash := s.crashWorkerProcess(t, cfg, 3)
 	err := crash.Run()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("worker with the crash fault point ended with %v, want killed by SIGKILL", err)
+		t.Fatalf("crash worker ended with %v, want killed by SIGKILL", err)
 	}
 	st, err := warehouse.ReadStats(context.Background(), s.conn)
 	if err != nil {

@@ -28,7 +28,7 @@ type Pipeline struct {
 	metrics *Metrics
 	health  *health
 	count   counters
-	writes  atomic.Int64
+	notify  CommitNotifier
 
 	lastMessage atomic.Int64 // unix nanos of the last fetched message
 }
@@ -40,6 +40,10 @@ func New(cfg Config, decode Decoder, sink Sink, dead DeadLetters, log *slog.Logg
 	}
 	return &Pipeline{cfg: cfg, decode: decode, sink: sink, dead: dead, log: log, metrics: NewMetrics(), health: &health{}}, nil
 }
+
+// NotifyCommits makes every worker tell n after each offset commit. Call it
+// before Run.
+func (p *Pipeline) NotifyCommits(n CommitNotifier) { p.notify = n }
 
 // Run consumes until ctx is cancelled (SIGTERM) or, with UntilIdle, until the
 // group is caught up. Either way every consumed message is written and
@@ -73,7 +77,7 @@ func (p *Pipeline) Run(ctx context.Context) (Totals, error) {
 		lanes[i] = make(chan kafka.Message, 1024)
 		w := &worker{
 			id: i, cfg: p.cfg, commit: reader, decode: p.decode, sink: p.sink, dead: p.dead,
-			log: p.log, metrics: p.metrics, count: &p.count, writes: &p.writes, health: p.health, onFail: stopFetch,
+			log: p.log, metrics: p.metrics, count: &p.count, notify: p.notify, health: p.health, onFail: stopFetch,
 		}
 		wg.Add(1)
 		go func() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -32,6 +31,18 @@ type DeadLetters interface {
 type Decoder interface {
 	DecodeRecord(src transform.Source, value []byte) (transform.ServiceEvent, *transform.Reject)
 	DecodeFeedback(src transform.Source, value []byte) (transform.FeedbackEvent, *transform.Reject)
+}
+
+// CommitNotifier is told that a batch's offsets were committed: its rows are
+// in ClickHouse and will not be re-delivered to this group. The request-state
+// refresher implements it, to bring states up to date soon after new rows
+// land instead of at its next tick. Committed is called from the ack path of
+// every worker, after each commit, so it must be cheap and must not block;
+// calls may repeat and may come concurrently, and a notification carries no
+// data, so implementations are idempotent. A missed one costs nothing: the
+// refresher's periodic watermark refresh is the catch-up path.
+type CommitNotifier interface {
+	Committed()
 }
 
 // Totals counts what workers did. Counters include re-deliveries.
@@ -98,7 +109,7 @@ type worker struct {
 	log     *slog.Logger
 	metrics *Metrics
 	count   *counters
-	writes  *atomic.Int64 // successful sink writes of the process, for the crash fault point
+	notify  CommitNotifier // may be nil
 	health  *health
 	// failed is closed when the ack path gave up: the worker stops taking
 	// batches, and onFail stops the process's fetching.
@@ -268,11 +279,6 @@ func (w *worker) ack(ctx context.Context, p pending) error {
 		return err
 	}
 	w.metrics.observeWrite(b, time.Since(start))
-	if n := w.writes.Add(1); w.cfg.CrashAfterWrites > 0 && n >= int64(w.cfg.CrashAfterWrites) {
-		w.log.Warn("fault point: crashing after clickhouse write, before commit", "writes", n)
-		_ = syscall.Kill(syscall.Getpid(), syscall.SIGKILL)
-		select {} // the signal is on its way
-	}
 	if len(b.Rejects) > 0 {
 		if err := w.retry(ctx, "publish dead letters", func(ctx context.Context) error {
 			return w.dead.Write(ctx, b.Rejects, b.Dead)
@@ -291,6 +297,9 @@ func (w *worker) ack(ctx context.Context, p pending) error {
 	w.count.rejected.Add(int64(len(b.Rejects)))
 	w.count.batches.Add(1)
 	w.count.lastCommit.Store(time.Now().UnixNano())
+	if w.notify != nil {
+		w.notify.Committed()
+	}
 	w.log.Debug("batch committed", "worker", w.id, "messages", b.Consumed, "events", len(b.Events),
 		"feedback", len(b.Feedback), "rejected", len(b.Rejects), "took", time.Since(start))
 	return nil
