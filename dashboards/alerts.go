@@ -65,7 +65,7 @@ func Alerts(ds Datasource) (AlertGroup, error) {
 	reply := kpiByID("reply_sla_rate")[0]
 	pastDue := kpiByID("open_past_due")[0]
 	partner := []metrics.Dimension{metrics.ByPartner}
-	alertOpts := metrics.GrafanaOptions{Where: "partner_id != ''"}
+	alertOpts := sqlOptions{where: "partner_id != ''"}
 	specs := []alertSpec{{
 		uid:   UIDPrefix + "reply-sla-below-target",
 		title: "Reply SLA rate below target",
@@ -73,8 +73,8 @@ func Alerts(ds Datasource) (AlertGroup, error) {
 			num(reply.Target), reply.Clause),
 		description: reply.TitleZH + ": " + reply.Formula + ". Requests opened in the last 30 days, judged as of now; one alert per partner.",
 		window:      replySLAWindow,
-		sql:         metrics.GrafanaSQL([]metrics.KPI{reply}, partner, alertOpts),
-		columns:     metrics.GrafanaColumns([]metrics.KPI{reply}, partner, alertOpts),
+		sql:         kpiSQL([]metrics.KPI{reply}, partner, alertOpts),
+		columns:     kpiColumns([]metrics.KPI{reply}, partner, alertOpts),
 		timeColumn:  Cohort,
 		op:          expr.ExprTypeThresholdConditionsEvaluatorTypeLt,
 		threshold:   reply.Target,
@@ -86,8 +86,8 @@ func Alerts(ds Datasource) (AlertGroup, error) {
 			OpenPastDueMax, pastDue.Clause),
 		description: pastDue.TitleZH + ": " + pastDue.Formula + ". Requests opened in the last 90 days, judged as of now; one alert per partner.",
 		window:      openPastDueWindow,
-		sql:         metrics.GrafanaSQL([]metrics.KPI{pastDue}, partner, alertOpts),
-		columns:     metrics.GrafanaColumns([]metrics.KPI{pastDue}, partner, alertOpts),
+		sql:         kpiSQL([]metrics.KPI{pastDue}, partner, alertOpts),
+		columns:     kpiColumns([]metrics.KPI{pastDue}, partner, alertOpts),
 		timeColumn:  Cohort,
 		op:          expr.ExprTypeThresholdConditionsEvaluatorTypeGt,
 		threshold:   OpenPastDueMax,

@@ -62,12 +62,12 @@ func newBoard(uid, title, description string, ds common.DataSourceRef) *board {
 }
 
 // cohortBoard is a dashboard over request_state: UTC days (so the dates of
-// the range are the cohort's dates, see metrics.GrafanaCohort), and the five
+// the range are the cohort's dates, see dateCohort), and the five
 // dimension variables.
 func cohortBoard(uid, title, description, from string, ds common.DataSourceRef) *board {
 	b := newBoard(uid, title, description, ds)
 	b.db.Timezone(common.TimeZoneUtc).Time(from, "now").Refresh("5m")
-	for _, d := range metrics.GrafanaVariables {
+	for _, d := range filterDimensions {
 		b.variable(d)
 	}
 	return b
@@ -112,11 +112,11 @@ func (b *board) query(panel, refID, sql string, f Format, timeColumn string, col
 	return newQuery(b.ds, refID, sql, f)
 }
 
-// kpiQuery registers GrafanaSQL of kpis grouped by by, over the cohort
+// kpiQuery registers kpiSQL of kpis grouped by by, over the cohort
 // filtered by every variable.
-func (b *board) kpiQuery(panel, refID string, kpis []metrics.KPI, by []metrics.Dimension, opts metrics.GrafanaOptions) Query {
-	opts.Variables = metrics.GrafanaVariables
-	return b.query(panel, refID, metrics.GrafanaSQL(kpis, by, opts), formatFor(by), Cohort, metrics.GrafanaColumns(kpis, by, opts)...)
+func (b *board) kpiQuery(panel, refID string, kpis []metrics.KPI, by []metrics.Dimension, opts sqlOptions) Query {
+	opts.variables = filterDimensions
+	return b.query(panel, refID, kpiSQL(kpis, by, opts), formatFor(by), Cohort, kpiColumns(kpis, by, opts)...)
 }
 
 // formatFor is TimeSeries when grouped by a period, else Table.
@@ -254,7 +254,7 @@ func (b *board) kpiTile(k metrics.KPI, span uint32) {
 		Title(k.Title).
 		Description(description(k)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery(k.Title, "A", []metrics.KPI{k}, nil, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery(k.Title, "A", []metrics.KPI{k}, nil, sqlOptions{})).
 		Unit(unit(k)).
 		Decimals(decimalsOf(k)).
 		Thresholds(thresholds(k)).

@@ -7,9 +7,10 @@
 // Grafana file-provisioning files, which the repository keeps in
 // dashboards/provisioning/ for docker-compose's Grafana.
 //
-// Every number comes from the catalog: KPI panels run metrics.GrafanaSQL,
-// the catalog's expressions with the plugin's macros for the time range and
-// the dashboard's variables for filters, so a tile shows what
+// Every number comes from the catalog: KPI panels run metrics.SelectSQL in
+// the Grafana dialect of sql.go, the catalog's expressions with the plugin's
+// macros for the time range and the dashboard's variables for filters (the
+// package metrics knows neither), so a tile shows what
 // `servicepulse kpi` prints for the same dates. Titles are English, the
 // Chinese title leads each description, units and thresholds come from the
 // catalog's units and targets.

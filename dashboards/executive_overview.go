@@ -28,7 +28,7 @@ func ExecutiveOverview(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Evaluation score and grade").
 		Description(description(eval)+" Grades: ≥70 pass, ≥80 ★★★, ≥90 ★★★★, ≥95 ★★★★★. Catalog default targets and weights.").
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("Evaluation score and grade", "A", []metrics.KPI{eval}, nil, metrics.GrafanaOptions{Grade: true})).
+		WithTarget(b.kpiQuery("Evaluation score and grade", "A", []metrics.KPI{eval}, nil, sqlOptions{grade: true})).
 		Unit("none").Decimals(1).Min(0).Max(100).
 		Thresholds(scoreThresholds()).
 		ColorScheme(byThresholds()).
@@ -37,7 +37,7 @@ func ExecutiveOverview(ds common.DataSourceRef) (Dashboard, error) {
 		TextMode(common.BigValueTextModeValueAndName).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Fields("/^(k_evaluation_score|grade)$/")).
 		OverrideByName("k_"+metrics.EvaluationID, []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Score"}}).
-		OverrideByName(metrics.GradeColumn, []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Grade"}}).
+		OverrideByName(gradeColumn, []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Grade"}}).
 		NoValue("no data").
 		Height(5).Span(12))
 	b.kpiTile(kpiByID("requests")[0], 6)
@@ -49,7 +49,7 @@ func ExecutiveOverview(ds common.DataSourceRef) (Dashboard, error) {
 	}
 
 	b.row("Trend by month")
-	trend := metrics.GrafanaOptions{}
+	trend := sqlOptions{}
 	month := []metrics.Dimension{metrics.ByMonth}
 	b.add(timeseries.NewPanelBuilder().
 		Id(b.id()).

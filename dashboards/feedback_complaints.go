@@ -30,7 +30,7 @@ func FeedbackComplaints(ds common.DataSourceRef) (Dashboard, error) {
 		Title("CSAT, CES and survey response by week").
 		Description("满意度趋势 — "+describeAll(rates)+" By the week (Monday) the requests were opened.").
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("CSAT, CES and survey response by week", "A", rates, week, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery("CSAT, CES and survey response by week", "A", rates, week, sqlOptions{})).
 		Unit(unitPercent).Min(0).Max(100).
 		ShowPoints(common.VisibilityModeAlways).
 		Height(8).Span(12), rates, false))
@@ -40,7 +40,7 @@ func FeedbackComplaints(ds common.DataSourceRef) (Dashboard, error) {
 		Title("NPS and effort by week").
 		Description("净推荐值趋势 — "+describeAll(nps)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("NPS and effort by week", "A", nps, week, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery("NPS and effort by week", "A", nps, week, sqlOptions{})).
 		ShowPoints(common.VisibilityModeAlways).
 		OverrideByName("k_ces_mean", []dashboard.DynamicConfigValue{{Id: "custom.axisPlacement", Value: "right"}}).
 		Height(8).Span(12), nps, false))
@@ -57,7 +57,7 @@ func FeedbackComplaints(ds common.DataSourceRef) (Dashboard, error) {
 			Title(title).
 			Description(description(k)).
 			Datasource(b.ds).
-			WithTarget(b.kpiQuery(title, "A", []metrics.KPI{k}, week, metrics.GrafanaOptions{})).
+			WithTarget(b.kpiQuery(title, "A", []metrics.KPI{k}, week, sqlOptions{})).
 			Thresholds(thresholds(k)).
 			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
 			ShowPoints(common.VisibilityModeAlways).
@@ -84,7 +84,7 @@ func FeedbackComplaints(ds common.DataSourceRef) (Dashboard, error) {
 // Complaints per 100 requests divide by all the cohort's requests (a scalar
 // subquery with the same filter), as complaint_rate does.
 func complaintsByCategorySQL() string {
-	where := metrics.GrafanaWhere(metrics.GrafanaOptions{Variables: metrics.GrafanaVariables})
+	where := sqlOptions{variables: filterDimensions}.scope().Where()
 	return "SELECT category,\n  count() AS complaints,\n" +
 		"  100 * count() / (SELECT count() FROM request_state FINAL WHERE " + where + ") AS per_100_requests,\n" +
 		"  quantileExactIf(0.5)(close_bh, close_bh >= 0) AS close_hours_p50,\n" +

@@ -27,14 +27,14 @@ func PartnerBenchmark(ds common.DataSourceRef) (Dashboard, error) {
 	side = append(side, eval)
 
 	title := "KPIs by partner"
-	opts := metrics.GrafanaOptions{Grade: true, OrderBy: "k_" + metrics.EvaluationID + " DESC"}
+	opts := sqlOptions{grade: true, orderBy: "k_" + metrics.EvaluationID + " DESC"}
 	b.add(dimFields(kpiFields(table.NewPanelBuilder().
 		Id(b.id()).
 		Title(title).
 		Description("各服务商绩效对比 — every partner's KPIs, cells green when the catalog target is met, red when not. "+describeAll(side)).
 		Datasource(b.ds).
 		WithTarget(b.kpiQuery(title, "A", side, partner, opts)).
-		OverrideByName(metrics.GradeColumn, []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Grade"}}).
+		OverrideByName(gradeColumn, []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Grade"}}).
 		Height(10).Span(24), side, true), partner))
 
 	title = "Ranking by evaluation score"
@@ -43,7 +43,7 @@ func PartnerBenchmark(ds common.DataSourceRef) (Dashboard, error) {
 		Title(title).
 		Description("服务商排名 — "+description(eval)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery(title, "A", []metrics.KPI{eval}, partner, metrics.GrafanaOptions{OrderBy: "k_" + metrics.EvaluationID + " DESC"})).
+		WithTarget(b.kpiQuery(title, "A", []metrics.KPI{eval}, partner, sqlOptions{orderBy: "k_" + metrics.EvaluationID + " DESC"})).
 		XField("d_"+string(metrics.ByPartner)).
 		Orientation(common.VizOrientationHorizontal).
 		ShowValue(common.VisibilityModeAlways).
@@ -60,8 +60,8 @@ func PartnerBenchmark(ds common.DataSourceRef) (Dashboard, error) {
 		Title(title).
 		Description("与中位数的差距 — each partner's value minus the median of the partners' values (quantileExact 0.5), in the KPI's unit (percentage points for rates). Green: better than the median. " + describeAll(spread)).
 		Datasource(b.ds).
-		WithTarget(b.query(title, "A", metrics.GrafanaSpreadSQL(spread, metrics.ByPartner, metrics.GrafanaOptions{Variables: metrics.GrafanaVariables}),
-			Table, Cohort, metrics.GrafanaSpreadColumns(spread, metrics.ByPartner)...)).
+		WithTarget(b.query(title, "A", spreadSQL(spread, metrics.ByPartner, sqlOptions{variables: filterDimensions}),
+			Table, Cohort, spreadColumns(spread, metrics.ByPartner)...)).
 		Height(9).Span(14)
 	for _, k := range spread {
 		better := dashboard.Threshold{Color: "green"}
@@ -91,7 +91,7 @@ func PartnerBenchmark(ds common.DataSourceRef) (Dashboard, error) {
 		Title(title).
 		Description("服务商绩效趋势 — " + description(eval) + " One series per partner, by the month the requests were opened.").
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery(title, "A", []metrics.KPI{eval}, []metrics.Dimension{metrics.ByMonth, metrics.ByPartner}, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery(title, "A", []metrics.KPI{eval}, []metrics.Dimension{metrics.ByMonth, metrics.ByPartner}, sqlOptions{})).
 		Unit("none").Min(0).Max(100).
 		ShowPoints(common.VisibilityModeAlways).
 		Height(9).Span(24))

@@ -72,7 +72,7 @@ func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Breaches by clause").
 		Description("违约次数(按条款) — appendix 2. "+describeAll(breaches)).
 		Datasource(b.ds).
-		WithTarget(b.query("Breaches by clause", "A", metrics.GrafanaUnpivotSQL(breaches, metrics.GrafanaOptions{Variables: metrics.GrafanaVariables}), Table, Cohort, "kpi", "clause", "value")).
+		WithTarget(b.query("Breaches by clause", "A", unpivotSQL(breaches, sqlOptions{variables: filterDimensions}), Table, Cohort, "kpi", "clause", "value")).
 		XField("kpi").
 		Orientation(common.VizOrientationHorizontal).
 		ShowValue(common.VisibilityModeAlways).
@@ -86,7 +86,7 @@ func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Breaches by week opened").
 		Description("违约趋势 — "+describeAll(breaches)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("Breaches by week opened", "A", breaches, week, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery("Breaches by week opened", "A", breaches, week, sqlOptions{})).
 		DrawStyle(common.GraphDrawStyleBars).FillOpacity(70).
 		Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
 		Unit("short").Decimals(0).
@@ -103,7 +103,7 @@ func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 
 // histogram is a bar chart of a business-hours distribution.
 func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []float64) {
-	sql := d.HistogramSQL(bounds, metrics.GrafanaOptions{Variables: metrics.GrafanaVariables})
+	sql := histogramSQL(d, bounds, sqlOptions{variables: filterDimensions})
 	b.add(barchart.NewPanelBuilder().
 		Id(b.id()).
 		Title(title).
@@ -121,10 +121,11 @@ func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []f
 // whose deadline passed or comes within NearingHours, with the catalog's own
 // past-due condition.
 func openDeadlinesSQL() string {
-	where := metrics.GrafanaWhere(metrics.GrafanaOptions{Variables: metrics.GrafanaVariables})
+	scope := sqlOptions{variables: filterDimensions}.scope()
+	where := scope.Where()
 	var arms []string
 	for _, m := range metrics.Milestones {
-		past := m.PastDue("now()")
+		past := m.PastDue(scope.AsOf)
 		arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  '"+m.Name+"' AS milestone,\n  "+
 			m.Due+" AS due_at,\n  round(dateDiff('second', now(), "+m.Due+") / 3600, 1) AS hours_left,\n  toUInt8("+past+") AS past_due,\n  "+
 			"toUInt8(toUInt32(paused_since) > 0) AS paused\nFROM request_state FINAL\nWHERE status = 'open' AND "+m.Pending()+

@@ -21,7 +21,7 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 		"Warranty mix, paid fees, parts on-time and fill rate, cause mix (保修、配件与费用), for the requests opened in the time range.",
 		"now-180d", ds)
 	month := []metrics.Dimension{metrics.ByMonth}
-	vars := metrics.GrafanaOptions{Variables: metrics.GrafanaVariables}
+	vars := sqlOptions{variables: filterDimensions}
 
 	b.row("Warranty and fees")
 	for _, id := range []string{"in_warranty_share", "paid_fee_per_repair"} {
@@ -57,7 +57,7 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Paid fees per repair and warranty share by month").
 		Description("费用趋势 — "+describeAll(fees)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("Paid fees per repair and warranty share by month", "A", fees, month, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery("Paid fees per repair and warranty share by month", "A", fees, month, sqlOptions{})).
 		ShowPoints(common.VisibilityModeAlways).
 		OverrideByName("k_in_warranty_share", []dashboard.DynamicConfigValue{{Id: "custom.axisPlacement", Value: "right"}}).
 		Height(8).Span(12), fees, false))
@@ -73,7 +73,7 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Parts on-time and fill rate by month").
 		Description("配件及时率与满足率 — "+describeAll(rates)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("Parts on-time and fill rate by month", "A", rates, month, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery("Parts on-time and fill rate by month", "A", rates, month, sqlOptions{})).
 		Unit(unitPercent).Min(0).Max(100).
 		ShowPoints(common.VisibilityModeAlways).
 		Height(8).Span(24), rates, false))
@@ -85,7 +85,7 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Cause mix").
 		Description("故障原因构成 — clauses 8.2, 8.4. "+describeAll(causes)).
 		Datasource(b.ds).
-		WithTarget(b.query("Cause mix", "A", metrics.GrafanaUnpivotSQL(causes, vars), Table, Cohort, "kpi", "clause", "value")).
+		WithTarget(b.query("Cause mix", "A", unpivotSQL(causes, vars), Table, Cohort, "kpi", "clause", "value")).
 		XField("kpi").
 		Orientation(common.VizOrientationHorizontal).
 		ShowValue(common.VisibilityModeAlways).
@@ -97,7 +97,7 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Cause mix by month").
 		Description("故障原因趋势 — "+describeAll(causes)).
 		Datasource(b.ds).
-		WithTarget(b.kpiQuery("Cause mix by month", "A", causes, month, metrics.GrafanaOptions{})).
+		WithTarget(b.kpiQuery("Cause mix by month", "A", causes, month, sqlOptions{})).
 		Unit(unitPercent).Min(0).Max(100).
 		DrawStyle(common.GraphDrawStyleBars).FillOpacity(70).
 		Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
@@ -106,9 +106,9 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 }
 
 // warrantyMixSQL counts the resolved requests and their fees by warranty.
-func warrantyMixSQL(opts metrics.GrafanaOptions) string {
+func warrantyMixSQL(opts sqlOptions) string {
 	r := metrics.ResolvedCondition
 	return "SELECT warranty,\n  countIf(" + r + ") AS repairs,\n  toFloat64(sumIf(parts_fee, " + r + ")) AS parts_fees,\n" +
-		"  toFloat64(sumIf(labour_fee, " + r + ")) AS labour_fees\nFROM request_state FINAL\nWHERE " + metrics.GrafanaWhere(opts) +
+		"  toFloat64(sumIf(labour_fee, " + r + ")) AS labour_fees\nFROM request_state FINAL\nWHERE " + opts.scope().Where() +
 		"\nGROUP BY warranty\nORDER BY warranty"
 }

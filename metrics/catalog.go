@@ -59,12 +59,17 @@ const (
 	clockNow = "if(toUInt32(paused_since) > 0, least(paused_since, " + asOf + "), " + asOf + ")"
 	resolved = "toUInt32(resolved_at) > 0"
 	ftfScope = resolved + " AND cause != 'user_misuse' AND planned_follow_up = 0"
-	// Lambdas see only their arguments: ClickHouse 18.16 cannot resolve a
-	// column named inside a lambda body alone ("Unknown identifier").
-	lateParts = "arrayCount((d, a) -> (toUInt32(a) > 0 AND a > d) OR (toUInt32(a) = 0 AND d < " + asOf + "), part_due, part_delivered_at)"
 )
 
 func happened(col string) string { return "toUInt32(" + col + ") > 0" }
+
+// latePart is a late part line, its deadline and delivery the expressions
+// due and delivered: delivered after the deadline, or not delivered and the
+// deadline passed. A disjunction: parenthesise it to AND it.
+func latePart(due, delivered string) string {
+	return "(" + happened(delivered) + " AND " + delivered + " > " + due + ") OR (toUInt32(" + delivered + ") = 0 AND " +
+		due + " < " + asOf + ")"
+}
 
 // due counts a request for a milestone once it happened, or once its deadline
 // passed without it while the request was still live (not cancelled, and for
@@ -146,7 +151,7 @@ var catalog = []KPI{
 		Expr: "100 * sum(arrayCount((d, a) -> toUInt32(a) > 0 AND a <= d, part_due, part_delivered_at))" +
 			" / sum(arrayCount((d, a) -> toUInt32(a) > 0 OR d < " + asOf + ", part_due, part_delivered_at))"},
 	{ID: "parts_fill_rate", Title: "Parts fill rate", TitleZH: "配件现货满足率", Unit: Percent, Direction: HigherIsBetter,
-		Target: 80, Clause: "3.2.2", Formula: "part lines served from stock at once ÷ part lines requested",
+		Target: 80, Clause: "3.2.2", Formula: "part lines served from stock at once ÷ part lines requested (a line of a request cancelled before it was due is no longer owed)",
 		Expr: "100 * sum(arraySum(part_from_stock)) / sum(length(part_due))"},
 	{ID: "csat", Title: "Customer satisfaction (CSAT)", TitleZH: "客户满意度", Unit: Percent, Direction: HigherIsBetter,
 		Target: 90, Weight: 10, Clause: "5.3, 5.4", Formula: "survey answers rating 4 or 5 on 1–5 ÷ answers × 100",
@@ -196,7 +201,9 @@ var catalog = []KPI{
 		Expr: "countIf(" + breached("onsite_at", "onsite_due", "resolved_at") + ")"},
 	{ID: "breaches_late_parts", Title: "Breaches: late parts", TitleZH: "违约:配件超时", Unit: Count, Direction: LowerIsBetter,
 		Target: 0, Clause: "3.2.2, appendix 2", Formula: "part lines delivered after parts_days, or undelivered past it",
-		Expr: "sum(" + lateParts + ")"},
+		// Lambdas see only their arguments: ClickHouse 18.16 cannot resolve a
+		// column named inside a lambda body alone ("Unknown identifier").
+		Expr: "sum(arrayCount((d, a) -> " + latePart("d", "a") + ", part_due, part_delivered_at))"},
 	{ID: "breaches_unqualified_staff", Title: "Breaches: unqualified staff", TitleZH: "违约:人员无资质", Unit: Count,
 		Direction: LowerIsBetter, Target: 0, Clause: "2.4.1, appendix 2", Formula: "visits by a technician without a valid qualification",
 		Expr: "sum(visits - certified_visits)"},

@@ -18,3 +18,12 @@ func TestIntegrationKPIsOnCurrentClickHouse(t *testing.T) {
 	}
 	t.Skip(msg)
 }
+
+// The same for the evaluation score's SQL on current ClickHouse.
+func TestIntegrationScoreSQLOnCurrentClickHouse(t *testing.T) {
+	msg := "tests on current ClickHouse (chdb) need `go test -tags chdb` and CHDB_LIB_PATH; run `make test`"
+	if testenv.Required() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}

@@ -7,4 +7,11 @@
 // rows of the requests opened in a date range (the cohort), grouped by any of
 // the dimensions. Deadlines are compared with the query's as-of time, so
 // breaches of open requests are counted while they are open.
+//
+// SelectSQL writes the catalog's one query over a Scope: the cohort, the
+// filters and the as-of instant, which is all a query dialect decides. Query
+// is the CLI's dialect (literal dates and instant) and Run computes it;
+// package dashboards writes Grafana's (the plugin's macros and the
+// dashboard's variables), which no file here knows. Evaluate scores KPI
+// values in Go, ScoreSQL in SQL, and a test holds the two together.
 package metrics

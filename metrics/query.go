@@ -98,50 +98,35 @@ func (q Query) Validate() error {
 	return nil
 }
 
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-func (q Query) where() string {
-	w := fmt.Sprintf("opened_date >= toDate('%s') AND opened_date < toDate('%s')",
-		q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+// Scope is the CLI dialect of q: the dates of its range and its as-of
+// instant as literals, and its filters as equalities, in the order of the
+// dimensions' names.
+func (q Query) Scope() Scope {
+	s := Scope{
+		Cohort: fmt.Sprintf("opened_date >= toDate('%s') AND opened_date < toDate('%s')",
+			q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)),
+		AsOf: "toDateTime('" + q.AsOf.UTC().Format(time.DateTime) + "', 'UTC')",
+	}
 	keys := make([]string, 0, len(q.Filter))
 	for d := range q.Filter {
 		keys = append(keys, string(d))
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		e, _ := dimExpr(Dimension(k))
-		w += " AND " + e + " = " + quote(q.Filter[Dimension(k)])
+		e, _ := dimExpr(Dimension(k)) // Validate rejects an unknown one
+		s.Filters = append(s.Filters, e+" = "+Quote(q.Filter[Dimension(k)]))
 	}
-	return w
-}
-
-func (q Query) asOfLiteral() string {
-	return "toDateTime('" + q.AsOf.UTC().Format(time.DateTime) + "', 'UTC')"
+	return s
 }
 
 // SQL returns the query computing the given KPIs (derived ones are skipped):
-// the grouping columns first (d_<dimension>), then one column per KPI (k_<id>).
-// It runs unchanged on ClickHouse 18.16 and current versions.
+// the grouping columns first (d_<dimension>), then one column per KPI (k_<id>),
+// ordered by the groupings. It runs unchanged on ClickHouse 18.16 and current
+// versions.
 func (q Query) SQL(kpis []KPI) string {
-	var sel, group []string
-	for _, d := range q.By {
-		e, _ := dimExpr(d)
-		sel = append(sel, e+" AS d_"+string(d))
-		group = append(group, "d_"+string(d))
-	}
-	for _, k := range kpis {
-		if k.Expr == "" {
-			continue
-		}
-		// Aliases get a prefix: ClickHouse substitutes aliases into other
-		// expressions, so "AS csat" would capture the csat column.
-		sel = append(sel, strings.ReplaceAll(k.Expr, asOf, q.asOfLiteral())+" AS k_"+k.ID)
-	}
-	s := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM request_state FINAL\nWHERE " + q.where()
-	if len(group) > 0 {
-		s += "\nGROUP BY " + strings.Join(group, ", ") + "\nORDER BY " + strings.Join(group, ", ")
+	s := SelectSQL(kpis, q.By, q.Scope())
+	if len(q.By) > 0 {
+		s += "\nORDER BY " + GroupColumns(q.By)
 	}
 	return s
 }
@@ -159,7 +144,7 @@ func Run(ctx context.Context, conn driver.Conn, q Query, kpis []KPI, targets Tar
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	need := withScoreInputs(kpis)
+	need := WithScoreInputs(kpis)
 	rows, err := conn.Query(ctx, q.SQL(need))
 	if err != nil {
 		return nil, fmt.Errorf("kpi query: %w", err)
@@ -187,7 +172,7 @@ func Run(ctx context.Context, conn driver.Conn, q Query, kpis []KPI, targets Tar
 			g.Values[k.ID] = toFloat(dest[i])
 			i++
 		}
-		if slices.ContainsFunc(kpis, func(k KPI) bool { return k.ID == EvaluationID }) {
+		if WantsScore(kpis) {
 			g.Values[EvaluationID], _ = Evaluate(g.Values, targets.For(g.Keys))
 		}
 		out = append(out, g)
@@ -196,20 +181,6 @@ func Run(ctx context.Context, conn driver.Conn, q Query, kpis []KPI, targets Tar
 		return nil, fmt.Errorf("kpi query: %w", err)
 	}
 	return out, nil
-}
-
-// withScoreInputs adds the scored KPIs when the evaluation score is wanted.
-func withScoreInputs(kpis []KPI) []KPI {
-	out := slices.Clone(kpis)
-	if !slices.ContainsFunc(kpis, func(k KPI) bool { return k.ID == EvaluationID }) {
-		return out
-	}
-	for _, k := range catalog {
-		if k.Weight > 0 && !slices.ContainsFunc(out, func(o KPI) bool { return o.ID == k.ID }) {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 func newScanTarget(goType string) any {
