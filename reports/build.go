@@ -12,6 +12,7 @@ import (
 
 	"servicepulse/contracts"
 	"servicepulse/metrics"
+	"servicepulse/sla/breaches"
 )
 
 // TrendPeriods is how many periods before the reported one each trend shows.
@@ -39,18 +40,10 @@ type Report struct {
 	Actions []ActionStatus `json:"actions"`
 }
 
-// KPIValue is one KPI of the report.
+// KPIValue is one KPI of the report: its result over all partners, with
+// the catalog's default target, and its history.
 type KPIValue struct {
-	ID        string            `json:"id"`
-	Title     string            `json:"title"`
-	TitleZH   string            `json:"title_zh"`
-	Unit      metrics.Unit      `json:"unit"`
-	Direction metrics.Direction `json:"direction"`
-	Value     *float64          `json:"value"`
-	// Target is nil for informational KPIs; Met is nil when there is no
-	// value or no target.
-	Target *float64 `json:"target"`
-	Met    *bool    `json:"met"`
+	metrics.Result
 	// Trend is the value in the TrendPeriods periods before, oldest first.
 	Trend []TrendPoint `json:"trend"`
 	// Reported is the value as first published for this period (nil if
@@ -76,7 +69,7 @@ type ClauseBreach struct {
 	Requests int `json:"requests"`
 	// Worst are the WorstBreaches breaches with the most late hours (ties:
 	// by request id, then kind).
-	Worst []metrics.Breach `json:"worst"`
+	Worst []breaches.Breach `json:"worst"`
 }
 
 // PartnerRank is one partner's evaluation; Rank 1 is the best score, and
@@ -125,36 +118,26 @@ func Build(ctx context.Context, conn driver.Conn, p Period, asOf time.Time, term
 	r := &Report{Period: p, AsOf: asOf.UTC()}
 	score := all[metrics.EvaluationID]
 	r.Score, r.Grade = num(score), metrics.Grade(score)
-	for _, k := range metrics.All() {
-		v, ok := all[k.ID]
-		if !ok {
-			v = math.NaN()
-		}
-		kv := KPIValue{ID: k.ID, Title: k.Title, TitleZH: k.TitleZH, Unit: k.Unit, Direction: k.Direction, Value: num(v)}
-		if k.Direction != metrics.Informational {
-			kv.Target = num(k.Target)
-			if met, known := metrics.Met(k, v, k.Target); known {
-				kv.Met = &met
-			}
-		}
+	for _, res := range metrics.Results([]metrics.Group{{Values: all}}, metrics.All(), nil) {
+		kv := KPIValue{Result: res}
 		for i, pp := range prev {
-			tv, ok := trend[i][k.ID]
+			tv, ok := trend[i][res.ID]
 			if !ok {
 				tv = math.NaN()
 			}
 			kv.Trend = append(kv.Trend, TrendPoint{Period: pp.Label, Value: num(tv)})
 		}
-		if first, ok := pub[k.ID]; ok {
+		if first, ok := pub[res.ID]; ok {
 			at := first.at.UTC()
 			kv.Reported, kv.ReportedAt = num(first.value), &at
-			kv.Restated = !sameValue(first.value, v)
+			kv.Restated = !sameValue(first.value, valueOf(all, res.ID))
 		}
 		r.KPIs = append(r.KPIs, kv)
 	}
 	if r.Partners, err = partners(ctx, conn, q); err != nil {
 		return nil, fmt.Errorf("report %s: %w", p.Label, err)
 	}
-	bs, err := metrics.Breaches(ctx, conn, q, terms)
+	bs, err := breaches.List(ctx, conn, q, terms)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", p.Label, err)
 	}
@@ -234,7 +217,7 @@ func mustKPI(id string) metrics.KPI {
 }
 
 // byClause groups breaches by clause, in the order clauses first appear.
-func byClause(bs []metrics.Breach) []ClauseBreach {
+func byClause(bs []breaches.Breach) []ClauseBreach {
 	out := []ClauseBreach{}
 	idx := map[string]int{}
 	reqs := map[string]map[string]bool{}
@@ -257,7 +240,7 @@ func byClause(bs []metrics.Breach) []ClauseBreach {
 	for i := range out {
 		c := &out[i]
 		c.Requests = len(reqs[c.Clause])
-		slices.SortStableFunc(c.Worst, func(a, b metrics.Breach) int {
+		slices.SortStableFunc(c.Worst, func(a, b breaches.Breach) int {
 			return cmp.Or(cmp.Compare(b.LateHours, a.LateHours), cmp.Compare(a.RequestID, b.RequestID), cmp.Compare(a.Kind, b.Kind))
 		})
 		c.Worst = c.Worst[:min(len(c.Worst), WorstBreaches)]
@@ -297,6 +280,14 @@ func causes(ctx context.Context, conn driver.Conn, q metrics.Query) ([]CauseShar
 		return cmp.Or(cmp.Compare(b.Requests, a.Requests), cmp.Compare(a.Cause, b.Cause))
 	})
 	return out, nil
+}
+
+// valueOf is the value of KPI id in values, NaN (no data) when missing.
+func valueOf(values map[string]float64, id string) float64 {
+	if v, ok := values[id]; ok {
+		return v
+	}
+	return math.NaN()
 }
 
 // sameValue: equal within 1e-9 relative, or both without data.

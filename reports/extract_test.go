@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"servicepulse/metrics"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -22,9 +24,9 @@ func TestExtractsReadBack(t *testing.T) {
 	r := &Report{
 		Period: Period{Label: "2026-09"},
 		KPIs: []KPIValue{
-			{ID: "reply_sla_rate", Title: "Reply SLA rate", TitleZH: "服务请求回复及时率", Unit: "percent",
-				Value: ptr(75.0), Target: ptr(95.0), Met: ptr(false), Reported: ptr(50.0), Restated: true},
-			{ID: "cause_misuse_share", Title: "Faults from user misuse", Unit: "percent"}, // no data, no target
+			{Result: metrics.Result{ID: "reply_sla_rate", Title: "Reply SLA rate", TitleZH: "服务请求回复及时率", Unit: "percent",
+				Value: ptr(75.0), Target: ptr(95.0), Met: ptr(false)}, Reported: ptr(50.0), Restated: true},
+			{Result: metrics.Result{ID: "cause_misuse_share", Title: "Faults from user misuse", Unit: "percent"}}, // no data, no target
 		},
 		Partners: []PartnerRank{{PartnerID: "PT-A", Score: ptr(79.6)}},
 	}

@@ -40,18 +40,11 @@ type Scorecard struct {
 // MinPeers peers have a value; Quartile is where the partner stands, 1 the
 // best quarter … 4 the worst, 0 when not benchmarked.
 type ScorecardKPI struct {
-	ID        string            `json:"id"`
-	Title     string            `json:"title"`
-	TitleZH   string            `json:"title_zh"`
-	Unit      metrics.Unit      `json:"unit"`
-	Direction metrics.Direction `json:"direction"`
-	Value     *float64          `json:"value"`
-	Target    *float64          `json:"target"`
-	Met       *bool             `json:"met"`
-	P25       *float64          `json:"p25"`
-	Median    *float64          `json:"median"`
-	P75       *float64          `json:"p75"`
-	Quartile  int               `json:"quartile"`
+	metrics.Result
+	P25      *float64 `json:"p25"`
+	Median   *float64 `json:"median"`
+	P75      *float64 `json:"p75"`
+	Quartile int      `json:"quartile"`
 }
 
 // BuildScorecard computes partner's scorecard for period p as of asOf.
@@ -61,11 +54,11 @@ func BuildScorecard(ctx context.Context, conn driver.Conn, p Period, asOf time.T
 	if err != nil {
 		return nil, fmt.Errorf("scorecard %s %s: %w", p.Label, partner, err)
 	}
-	var own map[string]float64
+	var own *metrics.Group
 	var peers []map[string]float64
-	for _, g := range gs {
+	for i, g := range gs {
 		if g.Keys[metrics.ByPartner] == partner {
-			own = g.Values
+			own = &gs[i]
 		} else {
 			peers = append(peers, g.Values)
 		}
@@ -74,26 +67,16 @@ func BuildScorecard(ctx context.Context, conn driver.Conn, p Period, asOf time.T
 		return nil, fmt.Errorf("scorecard %s: partner %q has no requests in the period", p.Label, partner)
 	}
 	s := &Scorecard{Period: p, AsOf: asOf.UTC(), PartnerID: partner, Peers: len(peers)}
-	score := own[metrics.EvaluationID]
+	score := own.Values[metrics.EvaluationID]
 	s.Score, s.Grade = num(score), metrics.Grade(score)
 	if len(peers) < MinPeers {
 		s.Note = NoBenchmark
 	}
-	for _, k := range metrics.All() {
-		v, ok := own[k.ID]
-		if !ok {
-			v = math.NaN()
-		}
-		sk := ScorecardKPI{ID: k.ID, Title: k.Title, TitleZH: k.TitleZH, Unit: k.Unit, Direction: k.Direction, Value: num(v)}
-		if k.Direction != metrics.Informational {
-			sk.Target = num(k.Target)
-			if met, known := metrics.Met(k, v, k.Target); known {
-				sk.Met = &met
-			}
-		}
+	for _, res := range metrics.Results([]metrics.Group{*own}, metrics.All(), nil) {
+		sk := ScorecardKPI{Result: res}
 		var vals []float64
 		for _, pv := range peers {
-			if x, ok := pv[k.ID]; ok && !math.IsNaN(x) {
+			if x, ok := pv[res.ID]; ok && !math.IsNaN(x) {
 				vals = append(vals, x)
 			}
 		}
@@ -101,7 +84,7 @@ func BuildScorecard(ctx context.Context, conn driver.Conn, p Period, asOf time.T
 			slices.Sort(vals)
 			p25, med, p75 := quantile(vals, 0.25), quantile(vals, 0.5), quantile(vals, 0.75)
 			sk.P25, sk.Median, sk.P75 = &p25, &med, &p75
-			sk.Quartile = quartile(k.Direction, v, p25, med, p75)
+			sk.Quartile = quartile(res.Direction, valueOf(own.Values, res.ID), p25, med, p75)
 		}
 		s.KPIs = append(s.KPIs, sk)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"servicepulse/internal/cli"
 	"servicepulse/metrics"
 )
 
@@ -55,8 +56,8 @@ func TestBadInvocationsSayWhatToFix(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel() // nothing may wait on a server
-			err := run(ctx, tt.args)
-			var u usageError
+			err := app.Run(ctx, tt.args)
+			var u cli.UsageError
 			if !errors.As(err, &u) {
 				t.Fatalf("run(%q) = %v, want a usage error", tt.args, err)
 			}
@@ -75,7 +76,7 @@ func TestContractsCheckReportsLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := run(context.Background(), []string{"contracts", "check", path})
+	err := app.Run(context.Background(), []string{"contracts", "check", path})
 	if err == nil || !strings.Contains(err.Error(), "contracts.yaml:5") || !strings.Contains(err.Error(), "response_hours") {
 		t.Fatalf("contracts check = %v, want an error at contracts.yaml:5 suggesting response_hours", err)
 	}
@@ -84,7 +85,7 @@ func TestContractsCheckReportsLine(t *testing.T) {
 // TestKPIListJSON checks `kpi list --format json` carries id, unit and clause
 // for the whole catalog.
 func TestKPIListJSON(t *testing.T) {
-	out := captureStdout(t, func() error { return run(context.Background(), []string{"kpi", "list", "--format", "json"}) })
+	out := captureStdout(t, func() error { return app.Run(context.Background(), []string{"kpi", "list", "--format", "json"}) })
 	var list []map[string]any
 	if err := json.Unmarshal(out, &list); err != nil {
 		t.Fatalf("kpi list printed %q: %v", out, err)

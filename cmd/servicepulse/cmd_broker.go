@@ -4,27 +4,28 @@ import (
 	"context"
 
 	"servicepulse/broker"
+	"servicepulse/internal/cli"
 )
 
+// runBroker runs the embedded Kafka broker until the process is stopped.
 func runBroker(ctx context.Context, args []string) error {
 	var (
-		logs logFlags
+		logs cli.LogFlags
 		cfg  broker.Config
 	)
-	fs := newFlagSet("broker", "")
-	logs.register(fs)
+	fs := app.NewFlagSet("broker", "", &logs)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:9092", "host:port to listen on")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory persisting topics, offsets and groups (empty: in memory)")
 	fs.IntVar(&cfg.Partitions, "partitions", 4, "partitions of auto-created topics")
-	if err := parse(fs, args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log, err := logs.logger()
+	log, err := logs.Logger()
 	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	cfg.Log = log
 	b, err := broker.Start(cfg)

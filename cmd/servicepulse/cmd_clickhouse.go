@@ -5,26 +5,26 @@ import (
 	"fmt"
 
 	"servicepulse/devenv"
+	"servicepulse/internal/cli"
 )
 
 // runClickHouse starts or stops a local ClickHouse server for development and
 // for the test script: `clickhouse start|stop --dir DIR`.
 func runClickHouse(ctx context.Context, args []string) error {
-	v, err := pickVerb("clickhouse", args)
+	v, err := app.PickVerb("clickhouse", args)
 	if err != nil {
 		return err
 	}
-	var logs logFlags
+	var logs cli.LogFlags
 	cfg := devenv.DefaultClickHouseConfig()
-	fs := newFlagSet("clickhouse "+v, "")
-	logs.register(fs)
+	fs := app.NewFlagSet("clickhouse "+v, "", &logs)
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "directory for the server's config, data, logs and pid file")
 	fs.IntVar(&cfg.TCPPort, "tcp-port", cfg.TCPPort, "native protocol port")
 	fs.IntVar(&cfg.HTTPPort, "http-port", cfg.HTTPPort, "HTTP port (used for the health check)")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	log, err := logs.logger()
+	log, err := logs.Logger()
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func runClickHouse(ctx context.Context, args []string) error {
 	}
 	cfg.Detach = true
 	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	srv, err := devenv.EnsureClickHouse(ctx, cfg, log)
 	if err != nil {

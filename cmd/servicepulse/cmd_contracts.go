@@ -4,26 +4,27 @@ import (
 	"context"
 
 	"servicepulse/contracts"
+	"servicepulse/internal/cli"
 	"servicepulse/metrics"
 )
 
 // runContracts handles `contracts load FILE` and `contracts check FILE`.
 func runContracts(ctx context.Context, args []string) error {
-	verb, err := pickVerb("contracts", args)
+	verb, err := app.PickVerb("contracts", args)
 	if err != nil {
 		return err
 	}
-	var c warehouseFlags
-	fs := newFlagSet("contracts "+verb, "FILE")
+	var c cli.WarehouseFlags
+	fs := app.NewFlagSet("contracts "+verb, "FILE")
 	if verb == "load" { // check needs no server, and logs nothing
-		c.register(fs)
+		fs.Add(&c)
 	}
-	files, err := parseWithArgs(fs, args[1:])
+	files, err := fs.ParseArgs(args[1:])
 	if err != nil {
 		return err
 	}
 	if len(files) != 1 {
-		return usagef("contracts %s: give exactly one contracts file (YAML)", verb)
+		return cli.Usagef("contracts %s: give exactly one contracts file (YAML)", verb)
 	}
 	f, err := contracts.ParseFile(files[0])
 	if err != nil {
@@ -33,9 +34,9 @@ func runContracts(ctx context.Context, args []string) error {
 		return err
 	}
 	if verb == "check" {
-		return printJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "valid": true})
+		return cli.PrintJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "valid": true})
 	}
-	conn, _, err := c.connect(ctx)
+	conn, _, err := c.Connect(ctx)
 	if err != nil {
 		return err
 	}
@@ -44,5 +45,5 @@ func runContracts(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "versions": n})
+	return cli.PrintJSON(map[string]any{"file": files[0], "contracts": f.IDs(), "versions": n})
 }

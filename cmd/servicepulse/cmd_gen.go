@@ -6,64 +6,51 @@ import (
 
 	"servicepulse/generator"
 	"servicepulse/ingest"
+	"servicepulse/internal/cli"
 )
 
+// runGen writes seeded synthetic traffic into Kafka, creating the topics.
 func runGen(ctx context.Context, args []string) error {
 	var (
-		kafka kafkaFlags
-		logs  logFlags
-		t     topicFlags
+		kafka cli.KafkaFlags
+		logs  cli.LogFlags
+		t     cli.TopicFlags
 		cfg   generator.Config
 		from  string
 		batch int
 	)
-	fs := newFlagSet("gen", "")
-	kafka.register(fs)
-	logs.register(fs)
-	t.register(fs)
+	fs := app.NewFlagSet("gen", "", &kafka, &logs, &t)
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed: the same seed gives the same messages")
 	fs.IntVar(&cfg.Tickets, "tickets", 1000, "service requests to generate")
 	fs.Float64Var(&cfg.BadRate, "bad-rate", 0, "fraction of extra malformed messages (0..0.5), spread over every reject reason")
 	fs.StringVar(&from, "from", "", "first request date YYYY-MM-DD (default: start of the previous quarter)")
 	fs.IntVar(&cfg.Days, "days", 0, "days over which requests are created (default: the length of that quarter)")
 	fs.IntVar(&batch, "batch", 10000, "messages per Kafka produce call")
-	if err := parse(fs, args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := t.validate(); err != nil {
+	if err := t.Validate(); err != nil {
 		return err
 	}
 	if from != "" {
-		d, err := time.ParseInLocation(time.DateOnly, from, shanghai())
-		if err != nil {
-			return usagef("--from %q: want a date YYYY-MM-DD", from)
+		var err error
+		// The generator's dates are Shanghai's (UTC+8 without DST since 1991).
+		if cfg.From, err = cli.ParseDate("from", from, time.FixedZone("CST", 8*3600)); err != nil {
+			return err
 		}
-		cfg.From = d
 	}
 	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
-	log, err := logs.logger()
+	log, err := logs.Logger()
 	if err != nil {
 		return err
 	}
-	brokers := kafka.brokerList()
-	if err := ingest.EnsureTopics(ctx, brokers, t.partitions, t.records, t.feedback, t.dlq); err != nil {
+	brokers := kafka.BrokerList()
+	if err := ingest.EnsureTopics(ctx, brokers, t.Partitions, t.Records, t.Feedback, t.DLQ); err != nil {
 		return err
 	}
-	sum, err := generator.Produce(ctx, generator.KafkaConfig{
-		Brokers: brokers, RecordsTopic: t.records, FeedbackTopic: t.feedback, BatchSize: batch,
-	}, cfg, log)
-	if err != nil {
-		return err
-	}
-	return printJSON(sum)
-}
-
-func shanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
+	return cli.PrintResult(generator.Produce(ctx, generator.KafkaConfig{
+		Brokers: brokers, RecordsTopic: t.Records, FeedbackTopic: t.Feedback, BatchSize: batch,
+	}, cfg, log))
 }

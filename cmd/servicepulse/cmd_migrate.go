@@ -3,17 +3,18 @@ package main
 import (
 	"context"
 
+	"servicepulse/internal/cli"
 	"servicepulse/sql"
 )
 
+// runMigrate applies the pending ClickHouse migrations.
 func runMigrate(ctx context.Context, args []string) error {
-	var c warehouseFlags
-	fs := newFlagSet("migrate", "")
-	c.register(fs)
-	if err := parse(fs, args); err != nil {
+	var c cli.WarehouseFlags
+	fs := app.NewFlagSet("migrate", "", &c)
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conn, log, err := c.connect(ctx)
+	conn, log, err := c.Connect(ctx)
 	if err != nil {
 		return err
 	}
@@ -22,5 +23,5 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(map[string]any{"applied": applied})
+	return cli.PrintJSON(map[string]any{"applied": applied})
 }

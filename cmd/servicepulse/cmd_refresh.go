@@ -3,34 +3,30 @@ package main
 import (
 	"context"
 
+	"servicepulse/internal/cli"
 	"servicepulse/sla"
 )
 
+// runRefresh brings the request states up to date with the events.
 func runRefresh(ctx context.Context, args []string) error {
 	var (
-		c   warehouseFlags
+		c   cli.WarehouseFlags
 		all bool
 	)
-	fs := newFlagSet("refresh", "")
-	c.register(fs)
+	fs := app.NewFlagSet("refresh", "", &c)
 	fs.BoolVar(&all, "all", false, "rebuild every request (after changing a contract version's terms)")
-	if err := parse(fs, args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conn, log, err := c.connect(ctx)
+	conn, log, err := c.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	r := sla.NewRefresher(conn, log)
-	var res sla.Result
+	refresh := r.Refresh
 	if all {
-		res, err = r.RefreshAll(ctx)
-	} else {
-		res, err = r.Refresh(ctx)
+		refresh = r.RefreshAll
 	}
-	if err != nil {
-		return err
-	}
-	return printJSON(res)
+	return cli.PrintResult(refresh(ctx))
 }

@@ -3,24 +3,21 @@ package main
 import (
 	"context"
 
+	"servicepulse/internal/cli"
 	"servicepulse/warehouse"
 )
 
+// runStats prints the distinct rows per table.
 func runStats(ctx context.Context, args []string) error {
-	var c warehouseFlags
-	fs := newFlagSet("stats", "")
-	c.register(fs)
-	if err := parse(fs, args); err != nil {
+	var c cli.WarehouseFlags
+	fs := app.NewFlagSet("stats", "", &c)
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conn, _, err := c.connect(ctx)
+	conn, _, err := c.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	st, err := warehouse.ReadStats(ctx, conn)
-	if err != nil {
-		return err
-	}
-	return printJSON(st)
+	return cli.PrintResult(warehouse.ReadStats(ctx, conn))
 }

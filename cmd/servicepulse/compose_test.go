@@ -92,7 +92,7 @@ func TestComposeMatchesCLI(t *testing.T) {
 			t.Errorf("service %s has no command", name)
 			continue
 		}
-		if _, ok := commands[svc.Command[0]]; !ok {
+		if _, ok := app.Commands[svc.Command[0]]; !ok {
 			t.Errorf("service %s runs unknown command %q", name, svc.Command[0])
 			continue
 		}
@@ -101,7 +101,7 @@ func TestComposeMatchesCLI(t *testing.T) {
 		devnull, _ := os.Open(os.DevNull)
 		stdout := os.Stdout
 		os.Stdout = devnull
-		err := run(context.Background(), args)
+		err := app.Run(context.Background(), args)
 		os.Stdout = stdout
 		devnull.Close()
 		if err != nil {
@@ -139,7 +139,7 @@ func TestComposeGrafanaProvisioning(t *testing.T) {
 	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	stdout := os.Stdout
 	os.Stdout = devnull
-	err = run(context.Background(), []string{"dashboards", "export", "--dir", dir, "--log-level", "error"})
+	err = app.Run(context.Background(), []string{"dashboards", "export", "--dir", dir, "--log-level", "error"})
 	os.Stdout = stdout
 	devnull.Close()
 	if err != nil {

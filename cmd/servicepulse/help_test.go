@@ -8,15 +8,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"servicepulse/internal/cli"
 )
 
 // helpPaths lists every command and subcommand: "kpi", "kpi list", ...
 func helpPaths() []string {
 	var paths []string
-	for name := range commands {
+	for name := range app.Commands {
 		paths = append(paths, name)
-		for _, s := range subcommands[name] {
-			paths = append(paths, name+" "+s.name)
+		for _, s := range app.Commands[name].Subs {
+			paths = append(paths, name+" "+s.Name)
 		}
 	}
 	sort.Strings(paths)
@@ -27,7 +29,7 @@ func helpPaths() []string {
 // returns what it printed; it fails the test unless the command succeeded.
 func help(t *testing.T, args ...string) string {
 	t.Helper()
-	return string(captureStdout(t, func() error { return run(context.Background(), args) }))
+	return string(captureStdout(t, func() error { return app.Run(context.Background(), args) }))
 }
 
 // TestHelpEveryCommand: every command and subcommand answers -h, --help and
@@ -49,7 +51,7 @@ func TestHelpEveryCommand(t *testing.T) {
 				if !strings.HasPrefix(out, "usage: servicepulse "+path) {
 					t.Errorf("servicepulse %s printed %q, want it to start with the usage line", strings.Join(args, " "), firstLine(out))
 				}
-				if s := summaryOf(path); s == "" || !strings.Contains(out, s) {
+				if s := app.SummaryOf(path); s == "" || !strings.Contains(out, s) {
 					t.Errorf("servicepulse %s: help lacks the summary %q", strings.Join(args, " "), s)
 				}
 			})
@@ -80,19 +82,20 @@ func TestHelpAfterFlagsAndArgs(t *testing.T) {
 // TestBadVerbListsVerbs: a missing or unknown verb is a usage error (exit 2)
 // naming the verbs.
 func TestBadVerbListsVerbs(t *testing.T) {
-	for cmd, subs := range subcommands {
-		if cmd == "kpi" || cmd == "bench" {
-			continue // their subcommand is optional
+	for cmd, c := range app.Commands {
+		subs := c.Subs
+		if len(subs) == 0 || cmd == "kpi" || cmd == "bench" {
+			continue // no verbs, or an optional subcommand
 		}
 		for _, args := range [][]string{{cmd}, {cmd, "frobnicate"}} {
-			err := run(context.Background(), args)
-			var u usageError
+			err := app.Run(context.Background(), args)
+			var u cli.UsageError
 			if !errors.As(err, &u) {
 				t.Fatalf("run(%q) = %v, want a usage error", args, err)
 			}
 			for _, s := range subs {
-				if !strings.Contains(err.Error(), "`"+cmd+" "+s.name) {
-					t.Errorf("run(%q) = %q, want it to list `%s %s`", args, err, cmd, s.name)
+				if !strings.Contains(err.Error(), "`"+cmd+" "+s.Name) {
+					t.Errorf("run(%q) = %q, want it to list `%s %s`", args, err, cmd, s.Name)
 				}
 			}
 		}
@@ -234,92 +237,24 @@ func TestFlagsRegisteredOnlyWhereRead(t *testing.T) {
 	}
 }
 
-// TestFlagEnvPrecedence: a flag on the command line beats its environment
-// variable, which beats the built-in default; a bad value from the
-// environment is a usage error naming the variable. No server, no process
-// environment: the variables are passed in.
-func TestFlagEnvPrecedence(t *testing.T) {
-	const def = "clickhouse://127.0.0.1:9000/servicepulse"
-	env := map[string]string{
-		"SERVICEPULSE_CLICKHOUSE": "clickhouse://10.0.0.1:9000/env",
-		"SERVICEPULSE_BROKERS":    "kafka:9092",
-	}
-	tests := []struct {
-		name                        string
-		args                        []string
-		env                         map[string]string
-		dsn, brokers, level, format string
-	}{
-		{"built-in defaults", nil, nil, def, "127.0.0.1:9092", "info", "text"},
-		{"environment beats default", nil, env, "clickhouse://10.0.0.1:9000/env", "kafka:9092", "info", "text"},
-		{"flag beats environment", []string{"--clickhouse", "clickhouse://10.0.0.2:9000/flag", "--log-level", "debug"}, env,
-			"clickhouse://10.0.0.2:9000/flag", "kafka:9092", "debug", "text"},
-		{"flag set to the default beats environment", []string{"--clickhouse", def, "--brokers=b:1"}, env, def, "b:1", "info", "text"},
-		{"empty variable is unset", nil, map[string]string{"SERVICEPULSE_LOG_FORMAT": ""}, def, "127.0.0.1:9092", "info", "text"},
-		{"log variables", nil, map[string]string{"SERVICEPULSE_LOG_LEVEL": "warn", "SERVICEPULSE_LOG_FORMAT": "json"}, def, "127.0.0.1:9092", "warn", "json"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs, k, w := connectionFlags()
-			if _, err := fs.parseEnv(tt.args, func(v string) string { return tt.env[v] }); err != nil {
-				t.Fatal(err)
-			}
-			if w.clickhouse != tt.dsn || k.brokers != tt.brokers || w.logLevel != tt.level || w.logFormat != tt.format {
-				t.Errorf("got %q %q %q %q, want %q %q %q %q", w.clickhouse, k.brokers, w.logLevel, w.logFormat,
-					tt.dsn, tt.brokers, tt.level, tt.format)
-			}
-			if d := fs.Lookup("clickhouse").DefValue; d != def {
-				t.Errorf("--clickhouse DefValue = %q, want the built-in %q", d, def)
-			}
-		})
-	}
-
-	bad := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want string
-	}{
-		{"bad level from env", nil, map[string]string{"SERVICEPULSE_LOG_LEVEL": "loud"}, `$SERVICEPULSE_LOG_LEVEL (for --log-level) "loud"`},
-		{"bad level from flag", []string{"--log-level", "loud"}, nil, `--log-level "loud"`},
-		{"bad format from env", nil, map[string]string{"SERVICEPULSE_LOG_FORMAT": "xml"}, `$SERVICEPULSE_LOG_FORMAT (for --log-format) "xml"`},
-		{"bad DSN from env, masked", nil, map[string]string{"SERVICEPULSE_CLICKHOUSE": "http://u:s3cret@h:9000/db"}, `$SERVICEPULSE_CLICKHOUSE (for --clickhouse) "http://u:***@h:9000/db"`},
-		{"empty brokers from env", nil, map[string]string{"SERVICEPULSE_BROKERS": " , "}, `$SERVICEPULSE_BROKERS (for --brokers)`},
-		{"bad env ignored under a flag", []string{"--log-level", "loud"}, map[string]string{"SERVICEPULSE_LOG_LEVEL": "debug"}, `--log-level "loud"`},
-	}
-	for _, tt := range bad {
-		t.Run(tt.name, func(t *testing.T) {
-			fs, _, _ := connectionFlags()
-			_, err := fs.parseEnv(tt.args, func(v string) string { return tt.env[v] })
-			var u usageError
-			if !errors.As(err, &u) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("parse = %v, want a usage error with %q", err, tt.want)
-			}
-			if strings.Contains(err.Error(), "s3cret") {
-				t.Errorf("usage error %q shows the password", err)
-			}
-		})
-	}
-}
-
 // TestFlagEnvIngest: ingest's own variables keep their names and precedence.
 func TestFlagEnvIngest(t *testing.T) {
 	env := map[string]string{
 		"SERVICEPULSE_LISTEN": "127.0.0.1:0", "SERVICEPULSE_PII_KEY_FILE": "/run/key", "SERVICEPULSE_MEMORY_LIMIT": "1GiB",
 	}
-	fs := newFlagSet("ingest", "")
+	fs := app.NewFlagSet("ingest", "")
 	var f ingestFlags
 	f.register(fs)
-	if _, err := fs.parseEnv([]string{"--memory-limit", "64MiB"}, func(v string) string { return env[v] }); err != nil {
+	if _, err := fs.ParseEnv([]string{"--memory-limit", "64MiB"}, func(v string) string { return env[v] }); err != nil {
 		t.Fatal(err)
 	}
 	if f.listen != "127.0.0.1:0" || f.piiKeyFile != "/run/key" || f.memLimit != "64MiB" {
 		t.Errorf("listen %q, pii key file %q, memory limit %q: want the environment's, and the flag's limit", f.listen, f.piiKeyFile, f.memLimit)
 	}
-	fs = newFlagSet("ingest", "")
+	fs = app.NewFlagSet("ingest", "")
 	f = ingestFlags{}
 	f.register(fs)
-	_, err := fs.parseEnv(nil, func(v string) string { return map[string]string{"SERVICEPULSE_MEMORY_LIMIT": "lots"}[v] })
+	_, err := fs.ParseEnv(nil, func(v string) string { return map[string]string{"SERVICEPULSE_MEMORY_LIMIT": "lots"}[v] })
 	if err == nil || !strings.Contains(err.Error(), "$SERVICEPULSE_MEMORY_LIMIT") {
 		t.Errorf("a bad SERVICEPULSE_MEMORY_LIMIT gave %v, want a usage error naming it", err)
 	}
@@ -328,16 +263,4 @@ func TestFlagEnvIngest(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
-}
-
-// connectionFlags is a flag set with the Kafka, ClickHouse and log groups.
-func connectionFlags() (*flagSet, *kafkaFlags, *warehouseFlags) {
-	fs := newFlagSet("test", "")
-	var (
-		k kafkaFlags
-		w warehouseFlags
-	)
-	k.register(fs)
-	w.register(fs)
-	return fs, &k, &w
 }

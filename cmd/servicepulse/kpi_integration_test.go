@@ -28,7 +28,7 @@ func TestIntegrationKPIJSON(t *testing.T) {
 	}
 	s.Ingest(t)
 	out := captureStdout(t, func() error {
-		return run(context.Background(), []string{"kpi", "--clickhouse", s.DSN, "--from", "2026-07-01", "--to", "2026-09-30",
+		return app.Run(context.Background(), []string{"kpi", "--clickhouse", s.DSN, "--from", "2026-07-01", "--to", "2026-09-30",
 			"--by", "partner", "--format", "json", "--as-of", "2026-10-15T00:00:00Z", "--log-level", "warn"})
 	})
 	var rows []map[string]any

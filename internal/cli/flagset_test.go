@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestFlagEnvPrecedence: a flag on the command line beats its environment
+// variable, which beats the built-in default; a bad value from the
+// environment is a usage error naming the variable. No server, no process
+// environment: the variables are passed in.
+func TestFlagEnvPrecedence(t *testing.T) {
+	const def = "clickhouse://127.0.0.1:9000/servicepulse"
+	env := map[string]string{
+		"SERVICEPULSE_CLICKHOUSE": "clickhouse://10.0.0.1:9000/env",
+		"SERVICEPULSE_BROKERS":    "kafka:9092",
+	}
+	tests := []struct {
+		name                        string
+		args                        []string
+		env                         map[string]string
+		dsn, brokers, level, format string
+	}{
+		{"built-in defaults", nil, nil, def, "127.0.0.1:9092", "info", "text"},
+		{"environment beats default", nil, env, "clickhouse://10.0.0.1:9000/env", "kafka:9092", "info", "text"},
+		{"flag beats environment", []string{"--clickhouse", "clickhouse://10.0.0.2:9000/flag", "--log-level", "debug"}, env,
+			"clickhouse://10.0.0.2:9000/flag", "kafka:9092", "debug", "text"},
+		{"flag set to the default beats environment", []string{"--clickhouse", def, "--brokers=b:1"}, env, def, "b:1", "info", "text"},
+		{"empty variable is unset", nil, map[string]string{"SERVICEPULSE_LOG_FORMAT": ""}, def, "127.0.0.1:9092", "info", "text"},
+		{"log variables", nil, map[string]string{"SERVICEPULSE_LOG_LEVEL": "warn", "SERVICEPULSE_LOG_FORMAT": "json"}, def, "127.0.0.1:9092", "warn", "json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, k, w := connectionFlags()
+			if _, err := fs.ParseEnv(tt.args, func(v string) string { return tt.env[v] }); err != nil {
+				t.Fatal(err)
+			}
+			if w.DSN != tt.dsn || k.Brokers != tt.brokers || w.Level != tt.level || w.Format != tt.format {
+				t.Errorf("got %q %q %q %q, want %q %q %q %q", w.DSN, k.Brokers, w.Level, w.Format,
+					tt.dsn, tt.brokers, tt.level, tt.format)
+			}
+			if d := fs.Lookup("clickhouse").DefValue; d != def {
+				t.Errorf("--clickhouse DefValue = %q, want the built-in %q", d, def)
+			}
+		})
+	}
+
+	bad := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"bad level from env", nil, map[string]string{"SERVICEPULSE_LOG_LEVEL": "loud"}, `$SERVICEPULSE_LOG_LEVEL (for --log-level) "loud"`},
+		{"bad level from flag", []string{"--log-level", "loud"}, nil, `--log-level "loud"`},
+		{"bad format from env", nil, map[string]string{"SERVICEPULSE_LOG_FORMAT": "xml"}, `$SERVICEPULSE_LOG_FORMAT (for --log-format) "xml"`},
+		{"bad DSN from env, masked", nil, map[string]string{"SERVICEPULSE_CLICKHOUSE": "http://u:s3cret@h:9000/db"}, `$SERVICEPULSE_CLICKHOUSE (for --clickhouse) "http://u:***@h:9000/db"`},
+		{"empty brokers from env", nil, map[string]string{"SERVICEPULSE_BROKERS": " , "}, `$SERVICEPULSE_BROKERS (for --brokers)`},
+		{"bad env ignored under a flag", []string{"--log-level", "loud"}, map[string]string{"SERVICEPULSE_LOG_LEVEL": "debug"}, `--log-level "loud"`},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, _, _ := connectionFlags()
+			_, err := fs.ParseEnv(tt.args, func(v string) string { return tt.env[v] })
+			var u UsageError
+			if !errors.As(err, &u) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("parse = %v, want a usage error with %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("usage error %q shows the password", err)
+			}
+		})
+	}
+}
+
+// connectionFlags is a flag set with the Kafka, ClickHouse and log groups.
+func connectionFlags() (*FlagSet, *KafkaFlags, *WarehouseFlags) {
+	fs := (&App{Name: "test"}).NewFlagSet("test", "")
+	var (
+		k KafkaFlags
+		w WarehouseFlags
+	)
+	fs.Add(&k, &w)
+	return fs, &k, &w
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"servicepulse/ingest"
+	"servicepulse/warehouse"
+)
+
+// KafkaFlags locate the Kafka cluster: --brokers.
+type KafkaFlags struct {
+	Brokers string // comma-separated host:port
+}
+
+// Register adds --brokers ($SERVICEPULSE_BROKERS), which needs one address.
+func (k *KafkaFlags) Register(fs *FlagSet) {
+	fs.StringVar(&k.Brokers, "brokers", "127.0.0.1:9092", "Kafka bootstrap addresses, comma-separated")
+	fs.Env("brokers", "SERVICEPULSE_BROKERS")
+	fs.Check("brokers", func(v string) error {
+		if len(SplitList(v)) == 0 {
+			return errors.New("give at least one Kafka address host:port")
+		}
+		return nil
+	})
+}
+
+// BrokerList is --brokers as a list.
+func (k *KafkaFlags) BrokerList() []string { return SplitList(k.Brokers) }
+
+// ClickHouseFlags locate the ClickHouse server: --clickhouse.
+type ClickHouseFlags struct {
+	// DSN is --clickhouse. A value set before Register is the flag's default
+	// (demo's own database); else warehouse's default.
+	DSN string
+}
+
+// Register adds --clickhouse ($SERVICEPULSE_CLICKHOUSE), checked as a DSN.
+func (c *ClickHouseFlags) Register(fs *FlagSet) {
+	def := c.DSN
+	if def == "" {
+		def = warehouse.DefaultConfig().DSN
+	}
+	fs.StringVar(&c.DSN, "clickhouse", def, "ClickHouse DSN, native protocol: clickhouse://[user[:password]@]host:port[/database]")
+	fs.Env("clickhouse", "SERVICEPULSE_CLICKHOUSE")
+	fs.Check("clickhouse", func(v string) error { return warehouse.ConfigFor(v).Validate() })
+}
+
+// Open connects to the ClickHouse of --clickhouse.
+func (c *ClickHouseFlags) Open(ctx context.Context, log *slog.Logger) (driver.Conn, error) {
+	return warehouse.Open(ctx, warehouse.ConfigFor(c.DSN), log)
+}
+
+// LogFlags shape the process's log: --log-level and --log-format.
+type LogFlags struct {
+	Level  string // debug, info, warn or error
+	Format string // text or json
+}
+
+// Register adds --log-level and --log-format ($SERVICEPULSE_LOG_LEVEL,
+// $SERVICEPULSE_LOG_FORMAT), checked.
+func (l *LogFlags) Register(fs *FlagSet) {
+	fs.StringVar(&l.Level, "log-level", "info", "debug, info, warn or error")
+	fs.Env("log-level", "SERVICEPULSE_LOG_LEVEL")
+	fs.Check("log-level", func(v string) error {
+		var level slog.Level
+		if level.UnmarshalText([]byte(v)) != nil {
+			return errors.New("want debug, info, warn or error")
+		}
+		return nil
+	})
+	fs.StringVar(&l.Format, "log-format", "text", "text or json")
+	fs.Env("log-format", "SERVICEPULSE_LOG_FORMAT")
+	fs.Check("log-format", OneOf("text", "json"))
+}
+
+// Logger builds the process's structured logger; logs go to stderr so that
+// stdout carries only the command's result.
+func (l *LogFlags) Logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.Level)); err != nil {
+		return nil, Usagef("--log-level %q: want debug, info, warn or error", l.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch l.Format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, Usagef("--log-format %q: want text or json", l.Format)
+}
+
+// WarehouseFlags are the flags of a command that works on ClickHouse: where
+// it is, and how to log.
+type WarehouseFlags struct {
+	ClickHouseFlags
+	LogFlags
+}
+
+// Register adds the ClickHouse and the log flags.
+func (w *WarehouseFlags) Register(fs *FlagSet) {
+	w.ClickHouseFlags.Register(fs)
+	w.LogFlags.Register(fs)
+}
+
+// Connect returns the logger and a connection to the ClickHouse of --clickhouse.
+func (w *WarehouseFlags) Connect(ctx context.Context) (driver.Conn, *slog.Logger, error) {
+	log, err := w.Logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := w.Open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, log, nil
+}
+
+// TopicFlags are the Kafka topic names, shared by gen, ingest and lag.
+type TopicFlags struct {
+	Records, Feedback, DLQ string
+	Partitions             int // of the topics servicepulse creates
+}
+
+// Register registers every topic flag: the topics' names and the partitions
+// of those servicepulse creates.
+func (t *TopicFlags) Register(fs *FlagSet) {
+	t.RegisterSources(fs)
+	fs.StringVar(&t.DLQ, "dlq-topic", ingest.DefaultConfig().DLQTopic, "dead-letter topic for rejected messages")
+	fs.IntVar(&t.Partitions, "partitions", 4, "partitions of topics servicepulse creates (existing topics are left alone)")
+}
+
+// RegisterSources registers only the topics ingest reads: records and
+// feedback (for a command that neither creates topics nor writes the DLQ).
+func (t *TopicFlags) RegisterSources(fs *FlagSet) {
+	d := ingest.DefaultConfig()
+	fs.StringVar(&t.Records, "records-topic", d.RecordsTopic, "topic of service records")
+	fs.StringVar(&t.Feedback, "feedback-topic", d.FeedbackTopic, "topic of customer feedback")
+}
+
+// Validate rejects a number of partitions Kafka would refuse.
+func (t *TopicFlags) Validate() error {
+	if t.Partitions < 1 || t.Partitions > 1024 {
+		return Usagef("--partitions %d: must be between 1 and 1024", t.Partitions)
+	}
+	return nil
+}
+
+// CheckListen accepts "" (off) or a host:port: a check for a listen address.
+func CheckListen(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return errors.New(`want host:port, or "" for off`)
+	}
+	return nil
+}
