@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -191,4 +193,20 @@ func (r *LagReader) offsets(ctx context.Context, partitions map[string][]int, wh
 		}
 	}
 	return out, nil
+}
+
+// WriteTable prints l as an aligned table, one line per partition (a
+// partition without a committed offset shows "none"), then the total.
+func (l Lag) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "topic\tpartition\tcommitted\thigh water\tlag\t")
+	for _, p := range l.Partitions {
+		committed := strconv.FormatInt(p.Committed, 10)
+		if p.Committed < 0 {
+			committed = "none"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t\n", p.Topic, p.Partition, committed, p.HighWater, p.Lag)
+	}
+	fmt.Fprintf(tw, "total\t\t\t\t%d\t\n", l.Total)
+	return tw.Flush()
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"servicepulse/ingest"
@@ -42,7 +40,7 @@ func runLag(ctx context.Context, args []string) error {
 	if format == "json" {
 		err = cli.PrintJSON(l)
 	} else {
-		err = writeLag(l)
+		err = l.WriteTable(os.Stdout)
 	}
 	if err != nil {
 		return err
@@ -51,19 +49,4 @@ func runLag(ctx context.Context, args []string) error {
 		return cli.ExitStatus{Code: 1, Msg: fmt.Sprintf("group %q is behind: %s", group, l.Behind())}
 	}
 	return nil
-}
-
-// writeLag prints l as a table, one line per partition and the total.
-func writeLag(l ingest.Lag) error {
-	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "topic\tpartition\tcommitted\thigh water\tlag\t")
-	for _, p := range l.Partitions {
-		committed := strconv.FormatInt(p.Committed, 10)
-		if p.Committed < 0 {
-			committed = "none"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t\n", p.Topic, p.Partition, committed, p.HighWater, p.Lag)
-	}
-	fmt.Fprintf(tw, "total\t\t\t\t%d\t\n", l.Total)
-	return tw.Flush()
 }
