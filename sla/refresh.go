@@ -26,13 +26,31 @@ type Refresher struct {
 	Margin time.Duration
 	// Chunk is how many request ids one lookup query names. Default: 2000.
 	Chunk int
+	// Settle is how long a refresh that Committed asked for waits after the
+	// previous refresh ended, so a stream of commits does not rebuild the
+	// same recent requests back to back. Default: 1s.
+	Settle time.Duration
 
 	policies Policies
+	kick     chan struct{} // a pending Committed; buffered, one slot
 }
 
 // NewRefresher returns a refresher writing through conn.
 func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
-	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000}
+	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000,
+		Settle: time.Second, kick: make(chan struct{}, 1)}
+}
+
+// Committed tells a running Run that new rows were committed to the fact
+// tables, so it refreshes Settle after its last refresh instead of at its
+// next tick (ingest.CommitNotifier). It never blocks; calls coalesce into one
+// pending refresh, and a call without a running Run is kept for its first
+// wait. Safe for concurrent use.
+func (r *Refresher) Committed() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Result says what a refresh did.
@@ -100,59 +118,31 @@ func (r *Refresher) RefreshRequests(ctx context.Context, ids []string) (Result, 
 }
 
 // rebuild builds and writes the states of exactly the given requests, which
-// must include every request on their serials.
+// must include every request on their serials, and deletes their rows left in
+// another month.
 func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
-	var res Result
 	if len(all) == 0 {
-		return res, nil
+		return Result{}, nil
 	}
 	file, err := contracts.Read(ctx, r.conn)
 	if err != nil {
-		return res, fmt.Errorf("read contract terms: %w", err)
+		return Result{}, fmt.Errorf("read contract terms: %w", err)
 	}
-	asOf := r.Now().UTC()
-	states := make([]Request, 0, len(all))
-	for chunk := range slices.Chunk(all, r.Chunk) {
-		inputs, err := loadInputs(ctx, r.conn, chunk)
-		if err != nil {
-			return res, err
-		}
-		for _, id := range chunk {
-			in := inputs[id]
-			if in == nil {
-				continue
-			}
-			created, ok := Opening(in.Events)
-			if !ok {
-				res.Orphans++
-				continue
-			}
-			policy, err := r.policies.For(file, created.ContractID, created.OccurredAt)
-			if err != nil {
-				return res, err
-			}
-			if policy == nil {
-				res.Unmatched++
-			}
-			if s, ok := Build(*in, policy, asOf); ok {
-				states = append(states, s)
-			}
-		}
+	states, res, err := BuildStates(ctx, StateBuild{
+		Conn: r.conn, Terms: file, Policies: &r.policies, AsOf: r.Now().UTC(), LoadChunk: r.Chunk,
+	}, all)
+	if err != nil {
+		return res, err
 	}
-	MarkRepeats(states)
+	// Looked up after the write: the new rows are in their own month, which
+	// staleRows leaves out, so it finds the same rows it would have before.
 	stale, err := r.staleRows(ctx, states)
 	if err != nil {
 		return res, err
 	}
-	for chunk := range slices.Chunk(states, 50000) {
-		if err := WriteStates(ctx, r.conn, chunk); err != nil {
-			return res, err
-		}
-	}
 	if err := r.deleteStale(ctx, stale); err != nil {
 		return res, err
 	}
-	res.Requests = len(states)
 	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
 	return res, nil
 }
@@ -247,7 +237,8 @@ func (r *Refresher) strings(ctx context.Context, q string, args ...any) ([]strin
 	return out, rows.Err()
 }
 
-// Run refreshes every interval until ctx ends, logging failures and going on.
+// Run refreshes every interval, and Settle after the previous refresh when
+// Committed was called since, until ctx ends, logging failures and going on.
 func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -255,10 +246,17 @@ func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
 		if _, err := r.Refresh(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("refresh request states", "err", err)
 		}
+		ended := time.Now()
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-r.kick:
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(ended.Add(r.Settle))):
+			}
 		}
 	}
 }

@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"servicepulse/contracts"
+	"servicepulse/internal/fields"
+	"servicepulse/metrics"
+	"servicepulse/warehouse"
+)
+
+// DefaultKPIDatabase is RunKPI's database by default (KPIConfig.Database):
+// RunKPI creates it with its ownership marker, resets it unless Reuse finds
+// as many requests loaded, and refuses to touch a database of that name it
+// did not create.
+const DefaultKPIDatabase = "servicepulse_bench_kpi"
+
+// KPIConfig configures RunKPI. Validate fills in the defaults.
+type KPIConfig struct {
+	// ClickHouse is the DSN of the server; its database is ignored (RunKPI
+	// works in Database). Required.
+	ClickHouse string
+	// Database is RunKPI's own database. Default: DefaultKPIDatabase.
+	Database string
+	// Requests is the number of service requests to load, opened over
+	// 2026. Required: at least 1.
+	Requests int
+	// Runs is the number of timed runs of each query, after one warm-up.
+	// Required: at least 1.
+	Runs int
+	// Reuse keeps the requests loaded by an earlier run if there are as
+	// many.
+	Reuse bool
+	// Log receives the log. Required.
+	Log *slog.Logger
+	// Stdout receives the result as JSON, Stderr its table. Default:
+	// os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+}
+
+// Validate fills in the defaults and reports the first invalid field, as a
+// *fields.Error naming it.
+func (c *KPIConfig) Validate() error {
+	if c.Database == "" {
+		c.Database = DefaultKPIDatabase
+	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
+	switch {
+	case c.Runs < 1:
+		return fields.Errorf("Runs", c.Runs, "must be at least 1")
+	case c.Requests < 1:
+		return fields.Errorf("Requests", c.Requests, "must be at least 1")
+	case c.Log == nil:
+		return errors.New("bench kpi: no logger")
+	}
+	return validateServer(c.ClickHouse, c.Database)
+}
+
+// Latency is the time one query took, over KPIConfig.Runs runs.
+type Latency struct {
+	KPI   string  `json:"kpi"`
+	P50MS float64 `json:"p50_ms"`
+	P95MS float64 `json:"p95_ms"`
+}
+
+// KPIResult is what RunKPI prints.
+type KPIResult struct {
+	Machine         string    `json:"machine"`
+	Requests        uint64    `json:"requests"`
+	QuarterRequests uint64    `json:"quarter_requests"`
+	LoadSeconds     float64   `json:"load_seconds,omitempty"`
+	Runs            int       `json:"runs"`
+	PerKPI          []Latency `json:"per_kpi"`
+	SlowestKPIP95MS float64   `json:"slowest_kpi_p95_ms"`
+	CatalogSumP50MS float64   `json:"catalog_sum_of_p50_ms"`
+	CatalogOneQuery Latency   `json:"catalog_single_query"`
+}
+
+// kpiQuarter is the cohort timed: a quarter of 2026, by partner, as of the
+// end of the year.
+var kpiQuarter = metrics.Query{
+	From: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+	By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+}
+
+// RunKPI loads KPIConfig.Requests generated requests (generator →
+// transform → sla.BuildStates, the code paths of ingest and refresh,
+// without Kafka) and times every KPI of the catalog for one quarter grouped
+// by partner; it prints a table on Stderr and the KPIResult on Stdout.
+func RunKPI(ctx context.Context, cfg KPIConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	own, err := warehouse.NewOwnDatabase(cfg.ClickHouse, cfg.Database, "bench kpi", cfg.Log)
+	if err != nil {
+		return err
+	}
+	res := KPIResult{Machine: machine(), Runs: cfg.Runs}
+	conn, err := loaded(ctx, cfg, own, &res)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.QueryRow(ctx, "SELECT count() FROM request_state FINAL").Scan(&res.Requests); err != nil {
+		return err
+	}
+	if err := conn.QueryRow(ctx, "SELECT count() FROM request_state FINAL WHERE opened_date >= '2026-07-01' AND opened_date < '2026-10-01'").Scan(&res.QuarterRequests); err != nil {
+		return err
+	}
+	if err := timeCatalog(ctx, conn, cfg, &res); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(cfg.Stderr, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "KPI\tp50 ms\tp95 ms\n")
+	for _, l := range append(slices.Clone(res.PerKPI), res.CatalogOneQuery) {
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\n", l.KPI, l.P50MS, l.P95MS)
+	}
+	tw.Flush()
+	return printJSON(cfg.Stdout, res)
+}
+
+// loaded returns a connection to own holding cfg.Requests request states:
+// with Reuse, those an earlier run loaded if there are as many; else
+// freshly loaded (res.LoadSeconds says how long that took).
+func loaded(ctx context.Context, cfg KPIConfig, own warehouse.OwnDatabase, res *KPIResult) (driverConn, error) {
+	log := cfg.Log
+	if cfg.Reuse {
+		// Reuse only what bench kpi loaded itself: claim the database first.
+		if err := own.Prepare(ctx, false, log); err != nil {
+			return nil, err
+		}
+		conn, err := warehouse.Open(ctx, warehouse.ConfigFor(own.DSN), log)
+		if err != nil {
+			return nil, err
+		}
+		var have uint64
+		_ = conn.QueryRow(ctx, "SELECT count() FROM request_state FINAL").Scan(&have)
+		if have == uint64(cfg.Requests) {
+			return conn, nil
+		}
+		log.Info("bench kpi: not reusing the loaded requests", "database", own.Name, "have", have, "want", cfg.Requests)
+		conn.Close()
+	}
+	conn, err := freshDatabase(ctx, own, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := load(ctx, conn, cfg.Requests, log, res); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// load loads the states and merges request_state's parts, as a
+// long-running table would be: FINAL then has little to collapse, as in
+// steady state.
+func load(ctx context.Context, conn driverConn, requests int, log *slog.Logger, res *KPIResult) error {
+	if _, err := contracts.Load(ctx, conn, contracts.Sample()); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := loadStates(ctx, conn, requests, log); err != nil {
+		return err
+	}
+	res.LoadSeconds = time.Since(start).Seconds()
+	if err := conn.Exec(ctx, "OPTIMIZE TABLE request_state FINAL"); err != nil {
+		return fmt.Errorf("optimize request_state: %w", err)
+	}
+	return nil
+}
+
+// timeCatalog times each KPI that has SQL alone, then the whole catalog in
+// one query.
+func timeCatalog(ctx context.Context, conn driverConn, cfg KPIConfig, res *KPIResult) error {
+	q := kpiQuarter
+	for _, k := range metrics.All() {
+		if k.Expr == "" {
+			continue
+		}
+		l, err := timeQuery(ctx, conn, q.SQL([]metrics.KPI{k}), cfg.Runs)
+		if err != nil {
+			return fmt.Errorf("kpi %s: %w", k.ID, err)
+		}
+		l.KPI = k.ID
+		res.PerKPI = append(res.PerKPI, l)
+		res.CatalogSumP50MS += l.P50MS
+		res.SlowestKPIP95MS = max(res.SlowestKPIP95MS, l.P95MS)
+		cfg.Log.Info("kpi timed", "kpi", k.ID, "p50_ms", l.P50MS, "p95_ms", l.P95MS)
+	}
+	l, err := timeQuery(ctx, conn, q.SQL(metrics.All()), cfg.Runs)
+	if err != nil {
+		return err
+	}
+	l.KPI = "whole catalog, one query"
+	res.CatalogOneQuery = l
+	return nil
+}
+
+// timeQuery runs sql once to warm caches, then runs times, reading every
+// row, and returns the median and 95th percentile.
+func timeQuery(ctx context.Context, conn driverConn, sql string, runs int) (Latency, error) {
+	var ds []float64
+	for i := 0; i <= runs; i++ {
+		start := time.Now()
+		rows, err := conn.Query(ctx, sql)
+		if err != nil {
+			return Latency{}, err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return Latency{}, err
+		}
+		if i > 0 { // the first run warms caches
+			ds = append(ds, float64(time.Since(start).Microseconds())/1000)
+		}
+	}
+	sort.Float64s(ds)
+	return Latency{P50MS: ds[(len(ds)-1)/2], P95MS: ds[min(len(ds)-1, int(float64(len(ds))*0.95))]}, nil
+}

@@ -1,0 +1,15 @@
+// Package daemon runs the long-lived ingest process: the HTTP server of
+// /metrics and /healthz, the ingest pipeline (package ingest), the
+// request-state refresher (package sla) on its interval, and a final refresh.
+//
+// Run starts them in this order: HTTP server, refresher, pipeline. It stops
+// them in this order:
+//  1. fetching and the workers: the pipeline writes and commits what it
+//     consumed, and Run's context ending (a signal) or the group being
+//     caught up (Config.Ingest.UntilIdle) stops it;
+//  2. the refresher, after its refresh in progress, if any;
+//  3. the final refresh, which brings request states up to date with the
+//     last commit, unless Run's context ended (a stop signal: the refresh
+//     watermark keeps the place for the next ingest or refresh);
+//  4. the HTTP server, last, so /metrics stays readable to the end.
+package daemon

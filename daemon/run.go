@@ -1,0 +1,166 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
+
+	"servicepulse/ingest"
+	"servicepulse/sla"
+	"servicepulse/transform"
+	"servicepulse/warehouse"
+)
+
+// Result is what a run did: the pipeline's totals, and the process's time
+// and memory. The ingest command prints it.
+type Result struct {
+	ingest.Totals
+	Seconds      float64 `json:"seconds"`        // from the pipeline's start to its return
+	PeakRSSBytes int64   `json:"peak_rss_bytes"` // the process's high-water mark (VmHWM)
+}
+
+// Run connects, runs the pipeline until ctx ends or, with
+// Config.Ingest.UntilIdle, until the group is caught up, and stops in the
+// order the package documents. The Result is valid with ingest's errors
+// too (ingest.ErrNotCaughtUp: its Lag says what is left).
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	log := cfg.Log
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(cfg.ClickHouse), log)
+	if err != nil {
+		return Result{}, err
+	}
+	defer conn.Close()
+	p, closeDLQ, err := pipeline(ctx, cfg, conn)
+	if err != nil {
+		return Result{}, err
+	}
+	defer closeDLQ()
+
+	// Started first, stopped last (deferred): /metrics answers to the end.
+	stopServer, err := serve(cfg.Listen, p.Handler(), log)
+	if err != nil {
+		return Result{}, err
+	}
+	defer stopServer()
+
+	stopRefresher := func() {}
+	if cfg.RefreshInterval > 0 {
+		// Request states follow the events while ingest runs, so dashboards
+		// see breaches within seconds; after a batch run (--until-idle) a last
+		// refresh after the final commit leaves them current.
+		r := sla.NewRefresher(conn, log)
+		p.NotifyCommits(r)
+		stopRefresher = refresh(ctx, r, cfg.RefreshInterval, log)
+	}
+
+	start := time.Now()
+	log.Info("ingest starting", "brokers", cfg.Ingest.Brokers, "group", cfg.Ingest.Group, "workers", cfg.Ingest.Workers,
+		"topics", []string{cfg.Ingest.RecordsTopic, cfg.Ingest.FeedbackTopic}, "dlq", cfg.Ingest.DLQTopic)
+	t, err := p.Run(ctx)
+	res := Result{Totals: t, Seconds: time.Since(start).Seconds(), PeakRSSBytes: peakRSS()}
+	stopRefresher()
+	return res, err
+}
+
+// pipeline makes sure the topics exist and builds the pipeline writing
+// through conn; closeDLQ releases its dead-letter writer.
+func pipeline(ctx context.Context, cfg Config, conn driver.Conn) (p *ingest.Pipeline, closeDLQ func(), err error) {
+	c := cfg.Ingest
+	if err := ingest.EnsureTopics(ctx, c.Brokers, cfg.Partitions, c.RecordsTopic, c.FeedbackTopic, c.DLQTopic); err != nil {
+		return nil, nil, err
+	}
+	tr, err := transform.New(transform.Config{PIIKey: cfg.PIIKey})
+	if err != nil {
+		return nil, nil, err
+	}
+	dlq := ingest.NewKafkaDeadLetters(c.Brokers, c.DLQTopic, cfg.PIIKey)
+	p, err = ingest.New(c, tr, ingest.NewClickHouseSink(conn), dlq, cfg.Log)
+	if err != nil {
+		dlq.Close()
+		return nil, nil, err
+	}
+	return p, func() { dlq.Close() }, nil
+}
+
+// ListenError is Run's error when Config.Listen cannot be listened on.
+type ListenError struct {
+	Addr string // Config.Listen
+	Err  error
+}
+
+func (e *ListenError) Error() string { return fmt.Sprintf("listen on %q: %v", e.Addr, e.Err) }
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// serve serves h on addr until stop is called; an empty addr serves nothing.
+// A server that fails while serving is logged: ingest goes on without it.
+func serve(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &ListenError{Addr: addr, Err: err}
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	var g errgroup.Group
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("serving /metrics and /healthz stopped", "err", err)
+		}
+		return nil
+	})
+	log.Info("serving /metrics and /healthz", "addr", ln.Addr().String())
+	return func() { srv.Close(); _ = g.Wait() }, nil
+}
+
+// refresh runs r every interval (and after commits) until stop is called;
+// stop then waits for the refresh in progress and, unless ctx ended (a stop
+// signal), refreshes once more.
+func refresh(ctx context.Context, r *sla.Refresher, interval time.Duration, log *slog.Logger) (stop func()) {
+	rctx, cancel := context.WithCancel(ctx)
+	var g errgroup.Group
+	g.Go(func() error { r.Run(rctx, interval); return nil })
+	return func() {
+		cancel()
+		_ = g.Wait()
+		if ctx.Err() != nil {
+			// Stopped by a signal: leave promptly. The refresh watermark
+			// keeps the place, so the next ingest or refresh catches up.
+			log.Info("stopping on signal: request states are brought up to date by the next ingest or `servicepulse refresh`")
+			return
+		}
+		if _, err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("final refresh of request states", "err", err)
+		}
+	}
+}
+
+// peakRSS is the process's peak resident memory from /proc/self/status
+// (VmHWM, in kB), or 0 where that file does not exist.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

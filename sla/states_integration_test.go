@@ -1,0 +1,132 @@
+package sla_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"servicepulse/contracts"
+	"servicepulse/internal/pipelinetest"
+	"servicepulse/internal/testenv"
+	"servicepulse/sla"
+)
+
+// BuildStates builds, from inputs it is handed, the states of the requests
+// that have an opening event, judges repeats among them, and writes them;
+// it counts the others. A (resolved Wed 09-02 10:00) and B (opened Thu 09-10
+// on the same serial, 8 days later) make A a repeat within 30 days and B a
+// repeat; O has no request_created (an orphan); U's contract has no terms
+// (unmatched: built, without deadlines). Two ids per Load call make the
+// build span chunks, across which repeats are still judged.
+func TestIntegrationBuildStates(t *testing.T) {
+	t.Parallel()
+	s := pipelinetest.New(t)
+	terms, err := contracts.Parse(strings.NewReader(lateContract), "contracts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newStory("A").created("2026-09-01 10:00", "PT-A", "SN-1").resolve("2026-09-02 10:00", 1, "quality", "in", "0", "0")
+	b := newStory("B").created("2026-09-10 10:00", "PT-A", "SN-1")
+	o := newStory("O").ack("2026-09-03 10:00")
+	u := newStory("U").created("2026-09-04 10:00", "PT-A", "SN-2")
+	for i := range u.events {
+		u.events[i].ContractID = "CT-NONE"
+	}
+	inputs := map[string]*sla.Input{}
+	for _, st := range []*story{a, b, o, u} {
+		in := st.input()
+		inputs[st.req] = &in
+	}
+	var loads int
+	load := func(_ context.Context, ids []string) (map[string]*sla.Input, error) {
+		loads++
+		if len(ids) > 2 {
+			t.Errorf("Load called with %d ids, want at most LoadChunk 2", len(ids))
+		}
+		return inputs, nil
+	}
+	states, res, err := sla.BuildStates(context.Background(), sla.StateBuild{
+		Conn: s.Conn, Terms: terms, AsOf: asOf, Load: load, LoadChunk: 2,
+	}, []string{"A", "B", "O", "U"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (sla.Result{Requests: 3, Orphans: 1, Unmatched: 1}); res != want || len(states) != 3 || loads != 2 {
+		t.Fatalf("BuildStates: %+v, %d states, %d loads; want %+v, 3 states, 2 loads", res, len(states), loads, want)
+	}
+
+	type row struct {
+		id                        string
+		repeatWithin30d, isRepeat uint8
+		hasDeadline               uint8
+	}
+	rows, err := s.Conn.Query(context.Background(), `SELECT request_id, repeat_within_30d, is_repeat, reply_due > toDateTime(0)
+		FROM request_state FINAL ORDER BY request_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.repeatWithin30d, &r.isRepeat, &r.hasDeadline); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	want := []row{{"A", 1, 0, 1}, {"B", 0, 1, 1}, {"U", 0, 0, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("request_state: %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("request_state row %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// A running refresher told of a commit refreshes Settle later, long before
+// its next tick (an hour here): the request ingested after its first
+// refresh gets its state without another tick.
+func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
+	t.Parallel()
+	s := pipelinetest.New(t)
+	r := sla.NewRefresher(s.Conn, s.Log)
+	r.Settle = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx, time.Hour); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the first refresh", func() bool {
+		return testenv.Count(t, s.Conn, "SELECT count() FROM state_refreshes") >= 1
+	})
+
+	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"K1-01","event_type":"request_created",
+		"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"K1","contract_id":"CT-T","partner_id":"PT-A",
+		"channel":"phone","region":"East","product":{"serial":"SN-K1","model":"AC-200"}}`)}, nil)
+	if tot := s.Ingest(t); tot.Events != 1 {
+		t.Fatalf("ingest: %+v, want 1 event", tot)
+	}
+	if n := testenv.Count(t, s.Conn, "SELECT count() FROM request_state"); n != 0 {
+		t.Fatalf("request_state has %d rows before the commit was notified, want 0", n)
+	}
+	r.Committed()
+	r.Committed() // coalesces with the first
+	waitFor(t, "the state of K1", func() bool {
+		return testenv.Count(t, s.Conn, "SELECT count() FROM request_state WHERE request_id = 'K1'") == 1
+	})
+}
+
+// waitFor polls cond until it holds, failing the test after a minute: a
+// bound on a hang, not a timing assertion.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after a minute", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
