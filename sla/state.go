@@ -4,9 +4,12 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"servicepulse/columns"
 )
 
-// Request is the state of one service request: a row of request_state.
+// Request is the state of one service request: a row of request_state
+// (columns: RequestStateTable).
 // Instants are UTC; the zero time means "has not happened" (stored as epoch 0).
 type Request struct {
 	RequestID     string
@@ -77,3 +80,95 @@ type Complaint struct {
 	Category string
 	ClosedBH float64 // business hours from opening to resolution; -1 while open
 }
+
+// RequestStateTable declares request_state (sql/0006_request_state.sql), one
+// Request a row: WriteStates derives its INSERT from it. Times that have not
+// happened are stored as epoch 0 and read back as zero. The part and
+// complaint arrays are computed from Parts and Complaints and are not read
+// back into a Request.
+var RequestStateTable = columns.NewTable("request_state",
+	columns.Field("request_id", "String", func(r *Request) *string { return &r.RequestID }),
+	columns.Field("contract_id", "LowCardinality(String)", func(r *Request) *string { return &r.ContractID }),
+	columns.Field("partner_id", "LowCardinality(String)", func(r *Request) *string { return &r.PartnerID }),
+	columns.Field("channel", "LowCardinality(String)", func(r *Request) *string { return &r.Channel }),
+	columns.Field("region", "LowCardinality(String)", func(r *Request) *string { return &r.Region }),
+	columns.Field("product_serial", "String", func(r *Request) *string { return &r.ProductSerial }),
+	columns.Field("product_model", "LowCardinality(String)", func(r *Request) *string { return &r.ProductModel }),
+	columns.Field("customer_ref", "String", func(r *Request) *string { return &r.CustomerRef }),
+	columns.Time("terms_from", "DateTime('UTC')", func(r *Request) *time.Time { return &r.TermsFrom }),
+	columns.Time("opened_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OpenedAt }),
+	columns.Field("opened_date", "Date", func(r *Request) *time.Time { return &r.OpenedDate }),
+	columns.Field("status", "LowCardinality(String)", func(r *Request) *string { return &r.Status }),
+	columns.Time("cancelled_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.Cancelled }),
+	columns.Time("paused_since", "DateTime('UTC')", func(r *Request) *time.Time { return &r.PausedSince }),
+	columns.Field("paused_bh", "Float64", func(r *Request) *float64 { return &r.PausedBH }),
+
+	columns.Time("replied_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.RepliedAt }),
+	columns.Time("reply_due", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ReplyDue }),
+	columns.Field("reply_bh", "Float64", func(r *Request) *float64 { return &r.ReplyBH }),
+	columns.Time("onsite_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteAt }),
+	columns.Time("onsite_due", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteDue }),
+	columns.Field("onsite_bh", "Float64", func(r *Request) *float64 { return &r.OnsiteBH }),
+	columns.Time("resolved_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ResolvedAt }),
+	columns.Field("resolve_bh", "Float64", func(r *Request) *float64 { return &r.ResolveBH }),
+	columns.Time("closed_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ClosedAt }),
+
+	columns.Field("visits", "UInt16", func(r *Request) *uint16 { return &r.Visits }),
+	columns.Field("certified_visits", "UInt16", func(r *Request) *uint16 { return &r.CertifiedVisits }),
+	columns.Bool("first_visit_fix", func(r *Request) *bool { return &r.FirstVisitFix }),
+	columns.Bool("reopened", func(r *Request) *bool { return &r.Reopened }),
+	columns.Bool("planned_follow_up", func(r *Request) *bool { return &r.PlannedFollowUp }),
+	columns.Bool("repeat_within_30d", func(r *Request) *bool { return &r.RepeatWithin30d }),
+	columns.Bool("is_repeat", func(r *Request) *bool { return &r.IsRepeat }),
+
+	columns.Of("part_due", "Array(DateTime('UTC'))", func(r *Request) []time.Time {
+		out := make([]time.Time, len(r.Parts))
+		for i, p := range r.Parts {
+			out[i] = columns.OrEpoch(p.Due)
+		}
+		return out
+	}, nil),
+	columns.Of("part_delivered_at", "Array(DateTime('UTC'))", func(r *Request) []time.Time {
+		out := make([]time.Time, len(r.Parts))
+		for i, p := range r.Parts {
+			out[i] = columns.OrEpoch(p.DeliveredAt)
+		}
+		return out
+	}, nil),
+	columns.Of("part_from_stock", "Array(UInt8)", func(r *Request) []uint8 {
+		out := make([]uint8, len(r.Parts))
+		for i, p := range r.Parts {
+			if p.FromStock {
+				out[i] = 1
+			}
+		}
+		return out
+	}, nil),
+
+	columns.Field("cause", "LowCardinality(String)", func(r *Request) *string { return &r.Cause }),
+	columns.Field("warranty", "LowCardinality(String)", func(r *Request) *string { return &r.Warranty }),
+	columns.Field("parts_fee", "Decimal(18, 2)", func(r *Request) *decimal.Decimal { return &r.PartsFee }),
+	columns.Field("labour_fee", "Decimal(18, 2)", func(r *Request) *decimal.Decimal { return &r.LabourFee }),
+
+	columns.Field("csat", "Int8", func(r *Request) *int8 { return &r.CSAT }),
+	columns.Field("nps", "Int8", func(r *Request) *int8 { return &r.NPS }),
+	columns.Field("ces", "Int8", func(r *Request) *int8 { return &r.CES }),
+	columns.Of("complaints", "UInt16", func(r *Request) uint16 { return uint16(len(r.Complaints)) }, nil),
+	columns.Of("complaint_category", "Array(String)", func(r *Request) []string {
+		out := make([]string, len(r.Complaints))
+		for i, c := range r.Complaints {
+			out[i] = c.Category
+		}
+		return out
+	}, nil),
+	columns.Of("complaint_close_bh", "Array(Float64)", func(r *Request) []float64 {
+		out := make([]float64, len(r.Complaints))
+		for i, c := range r.Complaints {
+			out[i] = c.ClosedBH
+		}
+		return out
+	}, nil),
+
+	columns.Field("events", "UInt32", func(r *Request) *uint32 { return &r.Events }),
+	columns.Field("computed_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ComputedAt }),
+)

@@ -15,7 +15,8 @@ type Source struct {
 }
 
 // ServiceEvent is one validated, normalised and pseudonymised service record:
-// a row of the service_events fact table. It holds no personal data.
+// a row of the service_events fact table, whose columns ServiceEventsTable
+// declares. It holds no personal data.
 // Fields that the event type does not carry are zero values.
 type ServiceEvent struct {
 	EventID       string
@@ -64,10 +65,13 @@ type ServiceEvent struct {
 	HasNote bool
 
 	Source Source
+	// IngestedAt is when the sink wrote the row (ingested_at); zero until then.
+	IngestedAt time.Time
 }
 
 // FeedbackEvent is one validated, pseudonymised customer feedback message: a
-// row of the feedback fact table. Ratings that were not given are -1.
+// row of the feedback fact table (columns: FeedbackTable). Ratings that were
+// not given are -1.
 type FeedbackEvent struct {
 	EventID       string
 	EventType     string // one of FeedbackTypes
@@ -89,10 +93,13 @@ type FeedbackEvent struct {
 	HasComment bool
 
 	Source Source
+	// IngestedAt is when the sink wrote the row (ingested_at); zero until then.
+	IngestedAt time.Time
 }
 
-// Reject is a message that could not be accepted. Payload is the redacted
-// form of the message (personal data masked), safe to store and to show.
+// Reject is a message that could not be accepted: a row of the rejects table
+// (columns: RejectsTable). Payload is the redacted form of the message
+// (personal data masked), safe to store and to show.
 type Reject struct {
 	Reason        Reason
 	Detail        string // the field or rule, e.g. "product.serial"
@@ -100,6 +107,8 @@ type Reject struct {
 	PayloadSize   int    // size of the original message in bytes
 	PayloadSHA256 string // hex digest of the original bytes, to find it in the DLQ
 	Source        Source
+	// RejectedAt is when the sink wrote the row (rejected_at); zero until then.
+	RejectedAt time.Time
 }
 
 // Reason is the machine-readable cause of a rejection.

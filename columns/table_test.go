@@ -1,0 +1,127 @@
+package columns_test
+
+import (
+	"database/sql"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"servicepulse/columns"
+)
+
+var epoch0 = time.Unix(0, 0).UTC()
+
+type visit struct {
+	ID     string
+	Region string
+	No     uint16
+	Done   bool
+	At     time.Time
+	Parts  []string
+}
+
+var visits = columns.NewTable("visits",
+	columns.Field("id", "String", func(r *visit) *string { return &r.ID }),
+	columns.Field("region", "LowCardinality(String)", func(r *visit) *string { return &r.Region }),
+	columns.Field("no", "UInt16", func(r *visit) *uint16 { return &r.No }),
+	columns.Bool("done", func(r *visit) *bool { return &r.Done }),
+	columns.Time("at", "DateTime('UTC')", func(r *visit) *time.Time { return &r.At }),
+	columns.Of("parts", "UInt16", func(r *visit) uint16 { return uint16(len(r.Parts)) }, nil),
+)
+
+func TestTableStatements(t *testing.T) {
+	if got, want := visits.InsertSQL(), "INSERT INTO visits (id, region, no, done, at, parts)"; got != want {
+		t.Errorf("InsertSQL() = %q, want %q", got, want)
+	}
+	sub := visits.Subset("region", "id")
+	if got, want := sub.SelectSQL(), "SELECT region, id FROM visits"; got != want {
+		t.Errorf("Subset(region, id).SelectSQL() = %q, want %q", got, want)
+	}
+	var types []string
+	for _, c := range visits.Columns() {
+		types = append(types, c.Type)
+	}
+	if got, want := strings.Join(types, " "), "String LowCardinality(String) UInt16 UInt8 DateTime('UTC') UInt16"; got != want {
+		t.Errorf("types = %q, want %q", got, want)
+	}
+}
+
+func TestTableValues(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	rows := []visit{
+		{ID: "v1", Region: "East", No: 2, Done: true, At: at, Parts: []string{"a", "b", "c"}},
+		{ID: "v2", Region: "West", No: 7},
+	}
+	got := visits.Row(nil, &rows[0])
+	want := []any{"v1", "East", uint16(2), uint8(1), at.UTC(), uint16(3)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Row(v1) = %#v\nwant %#v", got, want)
+	}
+	// The same buffer serves the next row.
+	again := visits.Row(got, &rows[1])
+	want = []any{"v2", "West", uint16(7), uint8(0), epoch0, uint16(0)}
+	if !reflect.DeepEqual(again, want) || &again[0] != &got[0] {
+		t.Errorf("Row(v2) into the same buffer = %#v\nwant %#v, in place", again, want)
+	}
+
+	cols := visits.ColumnsOf(rows)
+	wantCols := []any{
+		[]string{"v1", "v2"}, []string{"East", "West"}, []uint16{2, 7}, []uint8{1, 0},
+		[]time.Time{at.UTC(), epoch0}, []uint16{3, 0},
+	}
+	if !reflect.DeepEqual(cols, wantCols) {
+		t.Errorf("ColumnsOf = %#v\nwant %#v", cols, wantCols)
+	}
+}
+
+func TestTableDest(t *testing.T) {
+	readable := visits.Subset("id", "done", "at")
+	var v visit
+	dest := readable.Dest(nil, &v)
+	if len(dest) != 3 {
+		t.Fatalf("Dest gave %d destinations, want 3", len(dest))
+	}
+	*dest[0].(*string) = "v9"
+	*dest[1].(*bool) = true
+	at := dest[2].(sql.Scanner)
+	if err := at.Scan(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if v.ID != "v9" || !v.Done || !v.At.Equal(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("after scanning: %+v", v)
+	}
+	// Epoch 0 reads back as "has not happened".
+	if err := at.Scan(epoch0); err != nil || !v.At.IsZero() {
+		t.Errorf("scan of epoch 0: At = %v, err %v; want the zero time", v.At, err)
+	}
+	if err := at.Scan("2026-03-02"); err == nil {
+		t.Error("scan of a string into a time: no error")
+	}
+}
+
+func TestTablePanics(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"repeated name", func() {
+			columns.NewTable("t", columns.Field("a", "String", func(r *visit) *string { return &r.ID }),
+				columns.Field("a", "String", func(r *visit) *string { return &r.Region }))
+		}, `repeated column name "a"`},
+		{"unknown subset column", func() { visits.Subset("id", "nope") }, `declares no column "nope"`},
+		{"scan of a computed column", func() { visits.Dest(nil, &visit{}) }, "visits.parts cannot be scanned"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tt.want) {
+					t.Errorf("panic %q, want one containing %q", msg, tt.want)
+				}
+			}()
+			tt.f()
+		})
+	}
+}
