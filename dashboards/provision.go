@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"servicepulse/internal/fields"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,13 +43,13 @@ type GrafanaConfig struct {
 func (c *GrafanaConfig) Validate() error {
 	u, err := url.Parse(c.URL)
 	if c.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--grafana-url %q: want Grafana's base URL, e.g. http://localhost:3000", c.URL)
+		return fields.Errorf("URL", strconv.Quote(c.URL), "want Grafana's base URL, e.g. http://localhost:3000")
 	}
 	if c.Token == "" && (c.User == "" || c.Password == "") {
 		return errors.New("no Grafana credentials: set GRAFANA_TOKEN (a service account token) or GRAFANA_USER and GRAFANA_PASSWORD")
 	}
 	if c.Token != "" && c.OrgID != 0 {
-		return fmt.Errorf("--org-id %d: a token is bound to its own organisation; use basic auth to choose one", c.OrgID)
+		return fields.Errorf("OrgID", c.OrgID, "a token is bound to its own organisation; use basic auth to choose one")
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
@@ -206,12 +207,12 @@ func (p *provisioner) checkGrafana() error {
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			return fmt.Errorf("%w: cannot reach Grafana at %s: %v (check --grafana-url)", ErrUnreachable, p.cfg.URL, ue.Err)
+			return fmt.Errorf("%w: cannot reach Grafana at %s: %v", ErrUnreachable, p.cfg.URL, ue.Err)
 		}
-		return fmt.Errorf("%w: %s does not answer like Grafana (GET /api/health: %v); check --grafana-url", ErrNotGrafana, p.cfg.URL, short(err))
+		return fmt.Errorf("%w: %s does not answer like Grafana (GET /api/health: %v)", ErrNotGrafana, p.cfg.URL, short(err))
 	}
 	if h.Version == "" && h.Database == "" {
-		return fmt.Errorf("%w: %s does not answer like Grafana (GET /api/health has no version); check --grafana-url", ErrNotGrafana, p.cfg.URL)
+		return fmt.Errorf("%w: %s does not answer like Grafana (GET /api/health has no version)", ErrNotGrafana, p.cfg.URL)
 	}
 	p.report.Version = h.Version
 	return nil

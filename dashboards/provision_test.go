@@ -233,7 +233,7 @@ func TestProvisionErrors(t *testing.T) {
 		{"bad password", GrafanaConfig{URL: f.srv.URL, User: "admin", Password: "wrong"}, ErrUnauthorized, `refused the basic auth of GRAFANA_USER "admin" (401`},
 		{"no plugin", noPlugin.tokenConfig(), ErrPluginMissing, "has no plugin grafana-clickhouse-datasource; install it"},
 		{"no credentials", GrafanaConfig{URL: f.srv.URL}, nil, "set GRAFANA_TOKEN"},
-		{"not a URL", GrafanaConfig{URL: "localhost:3000", Token: "x"}, nil, `--grafana-url "localhost:3000"`},
+		{"not a URL", GrafanaConfig{URL: "localhost:3000", Token: "x"}, nil, `URL "localhost:3000"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,10 @@
 package generator
 
 import (
-	"fmt"
 	"math"
 	"time"
 
+	"servicepulse/internal/fields"
 	"servicepulse/transform"
 )
 
@@ -47,10 +47,10 @@ func (c *Config) Validate() error {
 		c.Tickets = 1000
 	}
 	if c.Tickets < 1 || c.Tickets > MaxTickets {
-		return fmt.Errorf("--tickets %d: must be between 1 and %d", c.Tickets, MaxTickets)
+		return fields.Errorf("Tickets", c.Tickets, "must be between 1 and %d", MaxTickets)
 	}
 	if math.IsNaN(c.BadRate) || c.BadRate < 0 || c.BadRate > 0.5 {
-		return fmt.Errorf("--bad-rate %v: must be between 0 and 0.5", c.BadRate)
+		return fields.Errorf("BadRate", c.BadRate, "must be between 0 and 0.5")
 	}
 	if c.Now.IsZero() {
 		c.Now = time.Now()
@@ -59,16 +59,16 @@ func (c *Config) Validate() error {
 		c.From = previousQuarter(c.Now)
 	}
 	if c.From.Before(minFrom) {
-		return fmt.Errorf("--from %s: must not be before %s", c.From.Format(time.RFC3339), minFrom.Format(time.DateOnly))
+		return fields.Errorf("From", c.From.Format(time.RFC3339), "must not be before %s", minFrom.Format(time.DateOnly))
 	}
 	if !c.From.Before(c.Now) {
-		return fmt.Errorf("--from %s: must be before now (%s)", c.From.Format(time.RFC3339), c.Now.Format(time.RFC3339))
+		return fields.Errorf("From", c.From.Format(time.RFC3339), "must be before now (%s)", c.Now.Format(time.RFC3339))
 	}
 	if c.Days == 0 {
 		c.Days = daysToQuarterEnd(c.From)
 	}
 	if c.Days < 1 || c.Days > maxDays {
-		return fmt.Errorf("--days %d: must be between 1 and %d", c.Days, maxDays)
+		return fields.Errorf("Days", c.Days, "must be between 1 and %d", maxDays)
 	}
 	return nil
 }

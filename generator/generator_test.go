@@ -299,13 +299,13 @@ func TestValidate(t *testing.T) {
 					t.Errorf("Days = %d, want 47 (Aug 15 … Sep 30)", c.Days)
 				}
 			}},
-		{name: "bad rate too high", cfg: Config{BadRate: 0.9}, wantErr: "--bad-rate 0.9: must be between 0 and 0.5"},
-		{name: "bad rate negative", cfg: Config{BadRate: -0.1}, wantErr: "--bad-rate -0.1: must be between 0 and 0.5"},
-		{name: "bad rate NaN", cfg: Config{BadRate: math.NaN()}, wantErr: "--bad-rate NaN"},
-		{name: "tickets", cfg: Config{Tickets: -5}, wantErr: "--tickets -5: must be between 1 and 20000000"},
-		{name: "days", cfg: Config{Now: testNow, Days: -1}, wantErr: "--days -1: must be between 1 and 3660"},
-		{name: "from after now", cfg: Config{Now: testNow, From: testNow.Add(time.Hour)}, wantErr: "--from 2026-11-24T11:30:00+08:00: must be before now"},
-		{name: "from before 2000", cfg: Config{Now: testNow, From: time.Date(1999, 5, 1, 0, 0, 0, 0, shanghai)}, wantErr: "--from 1999-05-01T00:00:00+08:00: must not be before"},
+		{name: "bad rate too high", cfg: Config{BadRate: 0.9}, wantErr: "BadRate 0.9: must be between 0 and 0.5"},
+		{name: "bad rate negative", cfg: Config{BadRate: -0.1}, wantErr: "BadRate -0.1: must be between 0 and 0.5"},
+		{name: "bad rate NaN", cfg: Config{BadRate: math.NaN()}, wantErr: "BadRate NaN"},
+		{name: "tickets", cfg: Config{Tickets: -5}, wantErr: "Tickets -5: must be between 1 and 20000000"},
+		{name: "days", cfg: Config{Now: testNow, Days: -1}, wantErr: "Days -1: must be between 1 and 3660"},
+		{name: "from after now", cfg: Config{Now: testNow, From: testNow.Add(time.Hour)}, wantErr: "From 2026-11-24T11:30:00+08:00: must be before now"},
+		{name: "from before 2000", cfg: Config{Now: testNow, From: time.Date(1999, 5, 1, 0, 0, 0, 0, shanghai)}, wantErr: "From 1999-05-01T00:00:00+08:00: must not be before"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,9 +2,10 @@ package generator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"servicepulse/internal/fields"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -43,13 +44,13 @@ func (kc *KafkaConfig) Validate() error {
 		kc.BatchSize = 10000
 	}
 	if len(kc.Brokers) == 0 {
-		return errors.New("--brokers is empty: give at least one Kafka address host:port")
+		return fields.Errorf("Brokers", nil, "is empty: give at least one Kafka address host:port")
 	}
 	if kc.RecordsTopic == kc.FeedbackTopic {
-		return fmt.Errorf("--feedback-topic %q: must differ from --records-topic", kc.FeedbackTopic)
+		return fields.Errorf("FeedbackTopic", strconv.Quote(kc.FeedbackTopic), "must differ from {RecordsTopic}")
 	}
 	if kc.BatchSize < 1 || kc.BatchSize > 1_000_000 {
-		return fmt.Errorf("--batch %d: must be between 1 and 1000000", kc.BatchSize)
+		return fields.Errorf("BatchSize", kc.BatchSize, "must be between 1 and 1000000")
 	}
 	return nil
 }

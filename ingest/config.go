@@ -3,6 +3,8 @@ package ingest
 import (
 	"fmt"
 	"time"
+
+	"servicepulse/internal/fields"
 )
 
 // Config configures the ingest workers of one process.
@@ -51,12 +53,6 @@ type Config struct {
 	// LagInterval is how often the group's lag is read for /metrics.
 	// Default: 5s.
 	LagInterval time.Duration
-
-	// CrashAfterWrites, when > 0, kills the process with SIGKILL right after
-	// its Nth successful ClickHouse write and before the offsets are committed.
-	// A fault point for the crash-recovery tests (env SERVICEPULSE_FAULT_CRASH_AFTER_WRITES);
-	// never set it in production.
-	CrashAfterWrites int
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -77,39 +73,40 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first invalid field, naming the flag that sets it.
+// Validate reports the first invalid field, by its Go name (a
+// fields.Error): commands translate it into the flag that sets it.
 func (c Config) Validate() error {
 	switch {
 	case len(c.Brokers) == 0 || c.Brokers[0] == "":
-		return fmt.Errorf("--brokers is empty: give at least one Kafka address host:port")
+		return fields.Errorf("Brokers", nil, "is empty: give at least one Kafka address host:port")
 	case c.RecordsTopic == "" || c.FeedbackTopic == "" || c.DLQTopic == "":
 		return fmt.Errorf("topic names must not be empty (records %q, feedback %q, dlq %q)", c.RecordsTopic, c.FeedbackTopic, c.DLQTopic)
 	case c.RecordsTopic == c.FeedbackTopic || c.DLQTopic == c.RecordsTopic || c.DLQTopic == c.FeedbackTopic:
 		return fmt.Errorf("topics must differ (records %q, feedback %q, dlq %q)", c.RecordsTopic, c.FeedbackTopic, c.DLQTopic)
 	case c.Group == "":
-		return fmt.Errorf("--group must not be empty")
+		return fields.Errorf("Group", nil, "must not be empty")
 	case c.Workers < 1 || c.Workers > 64:
-		return fmt.Errorf("--workers %d: must be between 1 and 64", c.Workers)
+		return fields.Errorf("Workers", c.Workers, "must be between 1 and 64")
 	case c.BatchRows < 1 || c.BatchRows > 1_000_000:
-		return fmt.Errorf("--batch-rows %d: must be between 1 and 1000000", c.BatchRows)
+		return fields.Errorf("BatchRows", c.BatchRows, "must be between 1 and 1000000")
 	case c.BatchInterval < 10*time.Millisecond:
-		return fmt.Errorf("--batch-interval %s: must be at least 10ms", c.BatchInterval)
+		return fields.Errorf("BatchInterval", c.BatchInterval, "must be at least 10ms")
 	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
 		return fmt.Errorf("retry backoff %s..%s: need 0 < min <= max", c.RetryMin, c.RetryMax)
 	case c.ShutdownTimeout <= 0:
-		return fmt.Errorf("shutdown timeout %s: must be positive", c.ShutdownTimeout)
+		return fields.Errorf("ShutdownTimeout", c.ShutdownTimeout, "must be positive")
 	case c.CloseTimeout <= 0:
-		return fmt.Errorf("close timeout %s: must be positive", c.CloseTimeout)
+		return fields.Errorf("CloseTimeout", c.CloseTimeout, "must be positive")
 	case c.LagInterval < 100*time.Millisecond:
-		return fmt.Errorf("lag interval %s: must be at least 100ms", c.LagInterval)
+		return fields.Errorf("LagInterval", c.LagInterval, "must be at least 100ms")
 	case c.UntilIdle < 0:
-		return fmt.Errorf("--until-idle %s: must not be negative", c.UntilIdle)
+		return fields.Errorf("UntilIdle", c.UntilIdle, "must not be negative")
 	case c.UntilIdleMax < 0:
-		return fmt.Errorf("--until-idle-max %s: must not be negative", c.UntilIdleMax)
+		return fields.Errorf("UntilIdleMax", c.UntilIdleMax, "must not be negative")
 	case c.UntilIdleMax > 0 && c.UntilIdle == 0:
-		return fmt.Errorf("--until-idle-max %s needs --until-idle", c.UntilIdleMax)
+		return fields.Errorf("UntilIdleMax", c.UntilIdleMax, "needs {UntilIdle}")
 	case c.UntilIdleMax > 0 && c.UntilIdleMax <= c.UntilIdle:
-		return fmt.Errorf("--until-idle-max %s: must be longer than --until-idle %s", c.UntilIdleMax, c.UntilIdle)
+		return fields.Errorf("UntilIdleMax", c.UntilIdleMax, "must be longer than {UntilIdle} %s", c.UntilIdle)
 	}
 	return nil
 }

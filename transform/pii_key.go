@@ -12,7 +12,7 @@ const PIIKeyEnv = "SERVICEPULSE_PII_KEY"
 
 // ErrNoPIIKey is returned by LoadPIIKey when no key is configured at all, so
 // that a caller can tell "not configured" from "configured wrongly".
-var ErrNoPIIKey = errors.New("no PII key: set " + PIIKeyEnv + " to at least 16 random bytes or pass --pii-key-file")
+var ErrNoPIIKey = errors.New("no PII key: set " + PIIKeyEnv + " to at least 16 random bytes, or give a key file")
 
 // LoadPIIKey returns the PII key: the bytes of the environment variable
 // SERVICEPULSE_PII_KEY if it is set and not empty, else the contents of keyFile

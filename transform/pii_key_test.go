@@ -63,7 +63,7 @@ func TestLoadPIIKeyMissing(t *testing.T) {
 	if !errors.Is(err, ErrNoPIIKey) {
 		t.Fatalf("error %v, want ErrNoPIIKey", err)
 	}
-	if !strings.Contains(err.Error(), "set SERVICEPULSE_PII_KEY to at least 16 random bytes or pass --pii-key-file") {
+	if !strings.Contains(err.Error(), "set SERVICEPULSE_PII_KEY to at least 16 random bytes, or give a key file") {
 		t.Errorf("the error does not say what to do: %v", err)
 	}
 }

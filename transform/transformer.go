@@ -27,7 +27,7 @@ type Config struct {
 func (c *Config) Validate() error {
 	switch n := len(c.PIIKey); {
 	case n == 0:
-		return fmt.Errorf("transform config: %q is empty: set %s to at least %d random bytes or pass --pii-key-file",
+		return fmt.Errorf("transform config: %q is empty: set %s to at least %d random bytes, or give a key file",
 			"PIIKey", PIIKeyEnv, MinPIIKeyBytes)
 	case n < MinPIIKeyBytes:
 		return fmt.Errorf("transform config: %q is %d bytes, want at least %d random bytes",

@@ -79,8 +79,12 @@ func connect(ctx context.Context, opts *clickhouse.Options, addr string) (driver
 		// The server answered: wrong user, password or database.
 		return nil, fmt.Errorf("clickhouse at %s refused the connection: %w", addr, err)
 	}
-	return nil, fmt.Errorf("clickhouse at %s not reachable: %w; start one with `servicepulse demo` or set --clickhouse", addr, err)
+	return nil, fmt.Errorf("clickhouse at %s %w: %w", addr, ErrUnreachable, err)
 }
+
+// ErrUnreachable is the error of Open when no ClickHouse server answers at
+// the DSN's address (as opposed to one that refused the connection).
+var ErrUnreachable = errors.New("not reachable")
 
 func ensureDatabase(ctx context.Context, conn driver.Conn, name string, log *slog.Logger) error {
 	var n uint64

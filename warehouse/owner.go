@@ -47,8 +47,8 @@ type notOwned struct {
 }
 
 func (e *notOwned) Error() string {
-	return fmt.Sprintf("database %q exists and was not created by servicepulse %s (%s): it is left untouched; "+
-		"name another one with --database, or drop it yourself", e.database, e.command, e.reason)
+	return fmt.Sprintf("database %q exists and was not created by servicepulse %s (%s): it is left untouched",
+		e.database, e.command, e.reason)
 }
 
 func (e *notOwned) Is(target error) bool { return target == ErrNotOwned }

@@ -6,15 +6,7 @@ import (
 	"servicepulse/bench"
 	"servicepulse/ingest"
 	"servicepulse/internal/cli"
-	"servicepulse/internal/fields"
 )
-
-// benchFields names, for the user, the bench.Config and bench.KPIConfig
-// fields their errors name.
-var benchFields = map[string]string{
-	"ClickHouse": "--clickhouse", "Database": "--database", "Workers": "--workers", "BatchRows": "--batch-rows",
-	"Requests": "--requests", "Runs": "--runs",
-}
 
 func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "kpi" {
@@ -25,6 +17,7 @@ func runBench(ctx context.Context, args []string) error {
 		cfg bench.Config
 	)
 	fs := app.NewFlagSet("bench", "")
+	fs.Field("ClickHouse", "clickhouse")
 	c.DSN = "clickhouse://127.0.0.1:9000" // the server: bench works in --database
 	c.Register(fs)
 	fs.IntVar(&cfg.Generator.Tickets, "tickets", 100000, "service requests to generate (about 9 messages each)")
@@ -41,7 +34,7 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", fields.Translate(err, benchFields))
+		return fs.Invalid(err)
 	}
 	return bench.Run(ctx, cfg)
 }

@@ -5,7 +5,6 @@ import (
 
 	"servicepulse/bench"
 	"servicepulse/internal/cli"
-	"servicepulse/internal/fields"
 )
 
 // runBenchKPI loads generated requests and times every KPI of the catalog
@@ -16,6 +15,7 @@ func runBenchKPI(ctx context.Context, args []string) error {
 		cfg bench.KPIConfig
 	)
 	fs := app.NewFlagSet("bench kpi", "")
+	fs.Field("ClickHouse", "clickhouse")
 	c.DSN = "clickhouse://127.0.0.1:9000" // the server: bench kpi works in --database
 	c.Register(fs)
 	fs.IntVar(&cfg.Requests, "requests", 10_000_000, "service requests to load, opened over 2026")
@@ -31,7 +31,7 @@ func runBenchKPI(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", fields.Translate(err, benchFields))
+		return fs.Invalid(err)
 	}
 	return bench.RunKPI(ctx, cfg)
 }

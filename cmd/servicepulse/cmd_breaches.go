@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"servicepulse/internal/cli"
-	"servicepulse/internal/fields"
 	"servicepulse/reports"
 )
 
@@ -32,7 +31,7 @@ func runBreaches(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", fields.Translate(err, map[string]string{"Limit": "--limit"}))
+		return fs.Invalid(err)
 	}
 	conn, _, err := c.Connect(ctx)
 	if err != nil {

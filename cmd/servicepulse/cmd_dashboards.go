@@ -59,7 +59,7 @@ func runDashboards(ctx context.Context, args []string) error {
 	}
 	cfg := grafana.WithCredentials()
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("dashboards provision: %v", err)
+		return cli.Usagef("dashboards provision: %v", fs.Invalid(err))
 	}
 	return cli.PrintResult(dashboards.Provision(ctx, cfg, set, dryRun, log))
 }

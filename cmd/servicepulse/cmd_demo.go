@@ -8,14 +8,8 @@ import (
 	"servicepulse/dashboards"
 	"servicepulse/demo"
 	"servicepulse/internal/cli"
-	"servicepulse/internal/fields"
 	"servicepulse/transform"
 )
-
-// demoFields names, for the user, the demo.Config fields its errors name.
-var demoFields = map[string]string{
-	"ClickHouse": "--clickhouse", "Database": "--database", "Workers": "--workers", "Grafana": "SERVICEPULSE_GRAFANA_URL",
-}
 
 func runDemo(ctx context.Context, args []string) error {
 	var (
@@ -23,6 +17,8 @@ func runDemo(ctx context.Context, args []string) error {
 		cfg demo.Config
 	)
 	fs := app.NewFlagSet("demo", "")
+	fs.Field("ClickHouse", "clickhouse")
+	fs.Field("Grafana", "$SERVICEPULSE_GRAFANA_URL")
 	c.DSN = "clickhouse://127.0.0.1:9000" // the server: demo works in --database
 	c.Register(fs)
 	fs.ReadsEnv(transform.PIIKeyEnv, "HMAC key for personal data (default: the public development key)", true)
@@ -51,7 +47,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", fields.Translate(err, demoFields))
+		return fs.Invalid(err)
 	}
 	return demo.Run(ctx, cfg)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"servicepulse/generator"
@@ -39,18 +40,17 @@ func runGen(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
+	kc := generator.KafkaConfig{Brokers: kafka.BrokerList(), RecordsTopic: t.Records, FeedbackTopic: t.Feedback, BatchSize: batch}
+	fs.Field("BatchSize", "batch")
+	if err := errors.Join(cfg.Validate(), kc.Validate()); err != nil {
+		return fs.Invalid(err)
 	}
 	log, err := logs.Logger()
 	if err != nil {
 		return err
 	}
-	brokers := kafka.BrokerList()
-	if err := ingest.EnsureTopics(ctx, brokers, t.Partitions, t.Records, t.Feedback, t.DLQ); err != nil {
+	if err := ingest.EnsureTopics(ctx, kc.Brokers, t.Partitions, t.Records, t.Feedback, t.DLQ); err != nil {
 		return err
 	}
-	return cli.PrintResult(generator.Produce(ctx, generator.KafkaConfig{
-		Brokers: brokers, RecordsTopic: t.Records, FeedbackTopic: t.Feedback, BatchSize: batch,
-	}, cfg, log))
+	return cli.PrintResult(generator.Produce(ctx, kc, cfg, log))
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -75,9 +74,6 @@ func (f *ingestFlags) config() ingest.Config {
 	cfg := f.cfg
 	cfg.Brokers = f.BrokerList()
 	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = f.topics.Records, f.topics.Feedback, f.topics.DLQ
-	if n, err := strconv.Atoi(os.Getenv("SERVICEPULSE_FAULT_CRASH_AFTER_WRITES")); err == nil {
-		cfg.CrashAfterWrites = n
-	}
 	return cfg
 }
 
@@ -93,7 +89,7 @@ func runIngest(ctx context.Context, args []string) error {
 	}
 	ingestCfg := f.config()
 	if err := ingestCfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
+		return fs.Invalid(err)
 	}
 	if f.refresh < 0 {
 		return cli.Usagef("--refresh-interval %s: must not be negative", f.refresh)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"servicepulse/internal/cli"
-	"servicepulse/internal/fields"
 	"servicepulse/metrics"
 	"servicepulse/reports"
 )
@@ -23,6 +22,7 @@ func runKPI(ctx context.Context, args []string) error {
 		noRefresh        bool
 	)
 	fs := app.NewFlagSet("kpi", "", &c, &cohort)
+	fs.Field("IDs", "kpi")
 	fs.StringVar(&by, "by", "", "group by: partner, contract, model, region, channel, day, week, month, quarter (comma-separated)")
 	fs.Format(&format, "table", "json", "csv")
 	fs.StringVar(&only, "kpi", "", "only these KPI ids, comma-separated (default: the whole catalog)")
@@ -39,7 +39,7 @@ func runKPI(ctx context.Context, args []string) error {
 		cfg.IDs = strings.Split(only, ",")
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v; `servicepulse kpi list` shows the catalog", fields.Translate(err, map[string]string{"IDs": "--kpi"}))
+		return cli.Usagef("%v; `servicepulse kpi list` shows the catalog", fs.Invalid(err))
 	}
 	conn, log, err := c.Connect(ctx)
 	if err != nil {

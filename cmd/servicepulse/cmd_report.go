@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"servicepulse/internal/cli"
-	"servicepulse/internal/fields"
 	"servicepulse/reports"
 )
 
@@ -40,7 +39,7 @@ func runReport(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("report: %v", fields.Translate(err, map[string]string{"Publish": "--publish", "Partner": "--partner"}))
+		return cli.Usagef("report: %v", fs.Invalid(err))
 	}
 	conn, log, err := c.Connect(ctx)
 	if err != nil {

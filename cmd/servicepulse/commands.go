@@ -1,6 +1,10 @@
 package main
 
-import "servicepulse/internal/cli"
+import (
+	"servicepulse/dashboards"
+	"servicepulse/internal/cli"
+	"servicepulse/warehouse"
+)
 
 // app is the CLI: its commands, with the subcommands (of kpi and bench) and
 // the verbs (of the others) and their positional arguments. It is set in
@@ -12,6 +16,12 @@ func init() {
 		Name:  "servicepulse",
 		About: "the after-sales service quality pipeline: Kafka → transform → ClickHouse → KPIs, dashboards and reports",
 		Env:   []cli.EnvVar{{Name: "SERVICEPULSE_CPU_PROFILE", About: "write a CPU profile of the command to this file"}},
+		Hints: []cli.Hint{
+			{Err: warehouse.ErrUnreachable, Text: "start one with `servicepulse demo` or set --clickhouse"},
+			{Err: warehouse.ErrNotOwned, Text: "name another one with --database, or drop it yourself"},
+			{Err: dashboards.ErrUnreachable, Text: "check --grafana-url"},
+			{Err: dashboards.ErrNotGrafana, Text: "check --grafana-url"},
+		},
 		Commands: map[string]cli.Command{
 			"migrate": {Summary: "apply pending ClickHouse migrations (safe to run twice or concurrently)", Run: runMigrate},
 			"broker":  {Summary: "run the embedded Kafka broker (development and demo only)", Run: runBroker},

@@ -20,6 +20,34 @@ type App struct {
 	Commands map[string]Command
 	// Env lists the variables every command reads (not through a flag).
 	Env []EnvVar
+	// Hints finish the message of an error a library returns, in the
+	// program's terms: a library does not know the flags, the program does.
+	Hints []Hint
+}
+
+// Hint is what to tell the user after an error that is (errors.Is) Err.
+type Hint struct {
+	Err  error
+	Text string // appended after "; ": "set --clickhouse"
+}
+
+// hinted is an error with a hint after its message; it unwraps to the error.
+type hinted struct {
+	err  error
+	text string
+}
+
+func (h hinted) Error() string { return h.err.Error() + "; " + h.text }
+func (h hinted) Unwrap() error { return h.err }
+
+// hint adds the first matching hint of a to err.
+func (a *App) hint(err error) error {
+	for _, h := range a.Hints {
+		if errors.Is(err, h.Err) {
+			return hinted{err, h.Text}
+		}
+	}
+	return err
 }
 
 // Command is one command of an App.
@@ -97,7 +125,7 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return Usagef("unknown command %q; run `%s help` for the list", args[0], a.Name)
 	}
 	if err := c.Run(ctx, args[1:]); !errors.Is(err, ErrHelpShown) {
-		return err
+		return a.hint(err)
 	}
 	return nil
 }

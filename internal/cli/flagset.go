@@ -5,7 +5,10 @@ import (
 	"flag"
 	"io"
 	"os"
+	"strings"
+	"unicode"
 
+	"servicepulse/internal/fields"
 	"servicepulse/internal/secrets"
 )
 
@@ -24,6 +27,7 @@ type FlagSet struct {
 	vars    []EnvVar
 	checks  []flagCheck
 	fromEnv map[string]string // flag → the variable whose value it took
+	fields  map[string]string // Go config field → the flag that sets it, where not its kebab case
 }
 
 // flagCheck rejects a bad value of a flag at parse time, wherever it came from.
@@ -45,7 +49,7 @@ func (a *App) NewFlagSet(path, args string, groups ...Group) *FlagSet {
 	fs := &FlagSet{
 		FlagSet: flag.NewFlagSet(path, flag.ContinueOnError),
 		prog:    a.Name, path: path, args: args, summary: a.SummaryOf(path),
-		fromEnv: map[string]string{},
+		fromEnv: map[string]string{}, fields: map[string]string{},
 	}
 	if path != "" {
 		fs.subs = a.Commands[path].Subs
@@ -156,6 +160,52 @@ func (fs *FlagSet) applyEnv(getenv func(string) string) error {
 		fs.fromEnv[e.Flag] = e.Name
 	}
 	return nil
+}
+
+// Field says that flag (a name without dashes, or a $VARIABLE) sets the
+// config field called field in Go, for Invalid, where the flag is not the
+// field's name in kebab case: fs.Field("ClickHouse", "clickhouse").
+func (fs *FlagSet) Field(field, flag string) { fs.fields[field] = flag }
+
+// Invalid turns the error of a library Config's Validate into a usage
+// error in the user's terms: the Go field names of a fields.Error become
+// the flags that set them (UntilIdleMax → --until-idle-max, or as declared
+// with Field). Another error is returned as it is.
+func (fs *FlagSet) Invalid(err error) error {
+	var fe *fields.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return UsageError{fields.Translate(err, fs.flagOf).Error()}
+}
+
+// flagOf names the flag of a Go config field.
+func (fs *FlagSet) flagOf(field string) (string, bool) {
+	if f, ok := fs.fields[field]; ok {
+		if strings.HasPrefix(f, "$") {
+			return f, true
+		}
+		return "--" + f, true
+	}
+	if k := kebab(field); fs.Lookup(k) != nil {
+		return "--" + k, true
+	}
+	return "", false
+}
+
+// kebab writes a Go name in kebab case: UntilIdleMax → until-idle-max.
+func kebab(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // masked returns v as help and usage errors may show it.

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"servicepulse/internal/fields"
 )
 
 // TestFlagEnvPrecedence: a flag on the command line beats its environment
@@ -83,4 +86,36 @@ func connectionFlags() (*FlagSet, *KafkaFlags, *WarehouseFlags) {
 	)
 	fs.Add(&k, &w)
 	return fs, &k, &w
+}
+
+func TestInvalidNamesTheFlags(t *testing.T) {
+	a := App{Name: "servicepulse"}
+	fs := a.NewFlagSet("", "")
+	fs.Duration("until-idle", 0, "")
+	fs.Duration("until-idle-max", 0, "")
+	fs.String("clickhouse", "", "")
+	fs.Field("ClickHouse", "clickhouse")
+	fs.Field("Grafana", "$SERVICEPULSE_GRAFANA_URL")
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{fields.Errorf("UntilIdleMax", "2s", "must be longer than {UntilIdle} %s", "5s"),
+			"--until-idle-max 2s: must be longer than --until-idle 5s"},
+		{fields.Errorf("ClickHouse", `"x"`, "want clickhouse://host:port"), `--clickhouse "x": want clickhouse://host:port`},
+		{fields.Errorf("Grafana", nil, "is not a URL"), "$SERVICEPULSE_GRAFANA_URL: is not a URL"},
+		// A field no flag sets keeps its Go name.
+		{fields.Errorf("RetryMin", "0s", "must be positive"), "RetryMin 0s: must be positive"},
+	}
+	for _, c := range cases {
+		got := fs.Invalid(fmt.Errorf("config: %w", c.err))
+		var u UsageError
+		if !errors.As(got, &u) || u.Msg != c.want {
+			t.Errorf("Invalid(%v) = %#v, want usage error %q", c.err, got, c.want)
+		}
+	}
+	other := errors.New("disk full")
+	if fs.Invalid(other) != other {
+		t.Error("Invalid changed an error that is not a field error")
+	}
 }

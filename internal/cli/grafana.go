@@ -18,6 +18,7 @@ type GrafanaFlags struct {
 // Register adds the flags and lists the credentials' variables.
 func (g *GrafanaFlags) Register(fs *FlagSet) {
 	fs.StringVar(&g.Config.URL, "grafana-url", "", "Grafana's base URL, e.g. http://localhost:3000 (required)")
+	fs.Field("URL", "grafana-url")
 	fs.Env("grafana-url", "GRAFANA_URL")
 	RegisterGrafanaCredentials(fs)
 	fs.Int64Var(&g.Config.OrgID, "org-id", 0, "organisation to provision with basic auth (default: the user's current one)")

@@ -16,8 +16,8 @@ import (
 type Error struct {
 	// Field is the Go name of the field, e.g. "Workers".
 	Field string
-	// Value is the field's value as written in the message; empty for a
-	// field whose problem is that it is empty.
+	// Value is the field's value as written in the message, if it helps:
+	// "Workers 65: must be …", "Period: is required".
 	Value string
 	// Problem says what is wrong and what to do. It may name other fields
 	// as {Field}, which Translate rewrites too.
@@ -53,19 +53,24 @@ func (e *Error) message(name func(string) string) string {
 	return s + ": " + problem
 }
 
-// Translate rewrites an *Error in err's chain with the names of names
-// (Go field → what the user sets, e.g. "Workers" → "--workers"); fields
-// missing from names keep their Go name. Other errors are returned as they
-// are.
-func Translate(err error, names map[string]string) error {
+// Translate rewrites an *Error in err's chain with the names that name
+// gives (Go field → what the user sets, e.g. "Workers" → "--workers"); a
+// field name gives no name for keeps its Go name. Other errors are returned
+// as they are.
+func Translate(err error, name func(field string) (string, bool)) error {
 	var fe *Error
 	if !errors.As(err, &fe) {
 		return err
 	}
 	return errors.New(fe.message(func(f string) string {
-		if n, ok := names[f]; ok {
+		if n, ok := name(f); ok {
 			return n
 		}
 		return f
 	}))
+}
+
+// Names is a name function of Translate from a map.
+func Names(m map[string]string) func(string) (string, bool) {
+	return func(f string) (string, bool) { n, ok := m[f]; return n, ok }
 }

@@ -23,12 +23,12 @@ func TestTranslate(t *testing.T) {
 		if got := c.err.Error(); got != c.lib {
 			t.Errorf("Error() = %q, want %q", got, c.lib)
 		}
-		if got := Translate(c.err, names).Error(); got != c.flags {
+		if got := Translate(c.err, Names(names)).Error(); got != c.flags {
 			t.Errorf("Translate = %q, want %q", got, c.flags)
 		}
 	}
 	plain := fmt.Errorf("other")
-	if Translate(plain, names) != plain {
+	if Translate(plain, Names(names)) != plain {
 		t.Error("Translate changed an error that is not a field error")
 	}
 }
