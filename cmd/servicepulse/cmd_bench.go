@@ -17,7 +17,6 @@ func runBench(ctx context.Context, args []string) error {
 		cfg bench.Config
 	)
 	fs := app.NewFlagSet("bench", "")
-	fs.Field("ClickHouse", "clickhouse")
 	c.DSN = "clickhouse://127.0.0.1:9000" // the server: bench works in --database
 	c.Register(fs)
 	fs.IntVar(&cfg.Generator.Tickets, "tickets", 100000, "service requests to generate (about 9 messages each)")

@@ -15,7 +15,6 @@ func runBenchKPI(ctx context.Context, args []string) error {
 		cfg bench.KPIConfig
 	)
 	fs := app.NewFlagSet("bench kpi", "")
-	fs.Field("ClickHouse", "clickhouse")
 	c.DSN = "clickhouse://127.0.0.1:9000" // the server: bench kpi works in --database
 	c.Register(fs)
 	fs.IntVar(&cfg.Requests, "requests", 10_000_000, "service requests to load, opened over 2026")

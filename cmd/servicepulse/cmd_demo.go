@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
-	"servicepulse/dashboards"
 	"servicepulse/demo"
 	"servicepulse/internal/cli"
 	"servicepulse/transform"
@@ -17,16 +15,11 @@ func runDemo(ctx context.Context, args []string) error {
 		cfg demo.Config
 	)
 	fs := app.NewFlagSet("demo", "")
-	fs.Field("ClickHouse", "clickhouse")
-	fs.Field("Grafana", "$SERVICEPULSE_GRAFANA_URL")
 	c.DSN = "clickhouse://127.0.0.1:9000" // the server: demo works in --database
 	c.Register(fs)
 	fs.ReadsEnv(transform.PIIKeyEnv, "HMAC key for personal data (default: the public development key)", true)
 	fs.ReadsEnv("SERVICEPULSE_PII_KEY_FILE", "file holding the HMAC key, when $SERVICEPULSE_PII_KEY is not set", false)
-	fs.ReadsEnv("SERVICEPULSE_GRAFANA_URL", "a running Grafana to provision (else only the provisioning files are written)", false)
-	fs.ReadsEnv("GRAFANA_TOKEN", "Grafana service account token (or GRAFANA_USER and GRAFANA_PASSWORD)", true)
-	fs.ReadsEnv("GRAFANA_USER", "Grafana user, for basic auth", false)
-	fs.ReadsEnv("GRAFANA_PASSWORD", "Grafana user's password, for basic auth", true)
+	grafana := cli.GrafanaFromEnv(fs)
 	fs.StringVar(&cfg.Dir, "dir", ".servicepulse", "working directory for a locally started ClickHouse")
 	fs.Int64Var(&cfg.Generator.Seed, "seed", 1, "random seed of the generated traffic")
 	fs.IntVar(&cfg.Generator.Tickets, "tickets", 20000, "service requests to generate")
@@ -38,10 +31,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.ClickHouse, cfg.PIIKeyFile = c.DSN, os.Getenv("SERVICEPULSE_PII_KEY_FILE")
-	if url := os.Getenv("SERVICEPULSE_GRAFANA_URL"); url != "" {
-		cfg.Grafana = dashboards.GrafanaConfig{URL: url, Token: os.Getenv("GRAFANA_TOKEN"), User: os.Getenv("GRAFANA_USER"),
-			Password: os.Getenv("GRAFANA_PASSWORD"), Timeout: 30 * time.Second}
-	}
+	cfg.Grafana = grafana()
 	var err error
 	if cfg.Log, err = c.Logger(); err != nil {
 		return err

@@ -4,29 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"servicepulse/daemon"
 	"servicepulse/ingest"
 	"servicepulse/internal/cli"
-	"servicepulse/transform"
 )
 
 type ingestFlags struct {
 	cli.KafkaFlags
 	cli.ClickHouseFlags
 	cli.LogFlags
-	topics     cli.TopicFlags
-	cfg        ingest.Config
-	listen     string
-	piiKeyFile string
-	dev        bool
-	memLimit   string
-	refresh    time.Duration
+	topics   cli.TopicFlags
+	cfg      ingest.Config
+	pii      cli.PIIKeyFlags
+	listen   string
+	memLimit string
+	refresh  time.Duration
 }
 
 func (f *ingestFlags) register(fs *cli.FlagSet) {
@@ -44,30 +39,12 @@ func (f *ingestFlags) register(fs *cli.FlagSet) {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:9464", "address serving /metrics and /healthz (empty: off)")
 	fs.Env("listen", "SERVICEPULSE_LISTEN")
 	fs.Check("listen", cli.CheckListen)
-	fs.StringVar(&f.piiKeyFile, "pii-key-file", "", "file holding the HMAC key for personal data (unless $SERVICEPULSE_PII_KEY holds it)")
-	fs.Env("pii-key-file", "SERVICEPULSE_PII_KEY_FILE")
-	fs.ReadsEnv(transform.PIIKeyEnv, "the HMAC key for personal data, at least 16 bytes; it takes precedence over --pii-key-file", true)
+	f.pii.DevKey = daemon.DevPIIKey
+	f.pii.Register(fs)
 	fs.StringVar(&f.memLimit, "memory-limit", "256MiB", "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; 0 disables")
 	fs.Env("memory-limit", "SERVICEPULSE_MEMORY_LIMIT")
-	fs.Check("memory-limit", func(v string) error { _, err := parseBytes(v); return err })
+	fs.Check("memory-limit", func(v string) error { _, err := cli.ParseBytes(v); return err })
 	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events this often; 0: leave it to `servicepulse refresh`")
-	fs.BoolVar(&f.dev, "dev", false, "allow running without a PII key, with a public development key (generated data only)")
-}
-
-// piiKey returns the pseudonymisation key, or the public development key when
-// --dev allows it.
-func (f *ingestFlags) piiKey(log *slog.Logger) ([]byte, error) {
-	key, err := transform.LoadPIIKey(f.piiKeyFile)
-	switch {
-	case err == nil:
-		return key, nil
-	case errors.Is(err, transform.ErrNoPIIKey) && f.dev:
-		log.Warn("!!! DEVELOPMENT MODE: no PII key set, pseudonymising with a PUBLIC key; personal data is NOT protected. Never use --dev with real customer data !!!")
-		return []byte(daemon.DevPIIKey), nil
-	case errors.Is(err, transform.ErrNoPIIKey):
-		return nil, cli.Usagef("ingest needs a PII key: set SERVICEPULSE_PII_KEY to at least 16 random bytes, or pass --pii-key-file FILE (or --dev for generated data)")
-	}
-	return nil, err
 }
 
 func (f *ingestFlags) config() ingest.Config {
@@ -94,7 +71,7 @@ func runIngest(ctx context.Context, args []string) error {
 	if f.refresh < 0 {
 		return cli.Usagef("--refresh-interval %s: must not be negative", f.refresh)
 	}
-	limit, _ := parseBytes(f.memLimit) // checked at parse
+	limit, _ := cli.ParseBytes(f.memLimit) // checked at parse
 	log, err := f.Logger()
 	if err != nil {
 		return err
@@ -102,7 +79,7 @@ func runIngest(ctx context.Context, args []string) error {
 	if limit > 0 {
 		debug.SetMemoryLimit(limit)
 	}
-	key, err := f.piiKey(log)
+	key, err := f.pii.Key("ingest", log)
 	if err != nil {
 		return err
 	}
@@ -121,25 +98,4 @@ func runIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	return cli.PrintJSON(totals)
-}
-
-// errBadSize is the --memory-limit check's answer, after the value.
-var errBadSize = errors.New("want a size like 256MiB, 1GiB or 0")
-
-// parseBytes reads a size such as 256MiB, 1GiB, 512KiB or a plain byte count.
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-			if err != nil || n < 0 {
-				return 0, errBadSize
-			}
-			return n * u.mult, nil
-		}
-	}
-	return 0, errBadSize
 }

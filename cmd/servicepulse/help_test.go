@@ -248,8 +248,8 @@ func TestFlagEnvIngest(t *testing.T) {
 	if _, err := fs.ParseEnv([]string{"--memory-limit", "64MiB"}, func(v string) string { return env[v] }); err != nil {
 		t.Fatal(err)
 	}
-	if f.listen != "127.0.0.1:0" || f.piiKeyFile != "/run/key" || f.memLimit != "64MiB" {
-		t.Errorf("listen %q, pii key file %q, memory limit %q: want the environment's, and the flag's limit", f.listen, f.piiKeyFile, f.memLimit)
+	if f.listen != "127.0.0.1:0" || f.pii.File != "/run/key" || f.memLimit != "64MiB" {
+		t.Errorf("listen %q, pii key file %q, memory limit %q: want the environment's, and the flag's limit", f.listen, f.pii.File, f.memLimit)
 	}
 	fs = app.NewFlagSet("ingest", "")
 	f = ingestFlags{}

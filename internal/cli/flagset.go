@@ -168,13 +168,12 @@ func (fs *FlagSet) applyEnv(getenv func(string) string) error {
 func (fs *FlagSet) Field(field, flag string) { fs.fields[field] = flag }
 
 // Invalid turns the error of a library Config's Validate into a usage
-// error in the user's terms: the Go field names of a fields.Error become
-// the flags that set them (UntilIdleMax → --until-idle-max, or as declared
-// with Field). Another error is returned as it is.
+// error (exit status 2) in the user's terms: the Go field names of a
+// fields.Error become the flags that set them (UntilIdleMax →
+// --until-idle-max, or as declared with Field). nil stays nil.
 func (fs *FlagSet) Invalid(err error) error {
-	var fe *fields.Error
-	if !errors.As(err, &fe) {
-		return err
+	if err == nil {
+		return nil
 	}
 	return UsageError{fields.Translate(err, fs.flagOf).Error()}
 }

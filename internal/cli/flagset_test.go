@@ -114,8 +114,12 @@ func TestInvalidNamesTheFlags(t *testing.T) {
 			t.Errorf("Invalid(%v) = %#v, want usage error %q", c.err, got, c.want)
 		}
 	}
-	other := errors.New("disk full")
-	if fs.Invalid(other) != other {
-		t.Error("Invalid changed an error that is not a field error")
+	// Any other invalid config is a usage error too, worded as it is.
+	var u UsageError
+	if err := fs.Invalid(errors.New("topics must differ")); !errors.As(err, &u) || u.Msg != "topics must differ" {
+		t.Errorf("Invalid(plain error) = %#v, want the usage error of the same words", err)
+	}
+	if fs.Invalid(nil) != nil {
+		t.Error("Invalid(nil) is not nil")
 	}
 }

@@ -33,6 +33,23 @@ func RegisterGrafanaCredentials(fs *FlagSet) {
 	fs.ReadsEnv("GRAFANA_PASSWORD", "Grafana user's password, for basic auth", true)
 }
 
+// GrafanaFromEnv is for a command that provisions Grafana only when the
+// environment names one (demo): it lists $SERVICEPULSE_GRAFANA_URL and the
+// credentials' variables in fs's help, and returns a function giving the
+// config they hold (zero when the URL is not set).
+func GrafanaFromEnv(fs *FlagSet) func() dashboards.GrafanaConfig {
+	fs.ReadsEnv("SERVICEPULSE_GRAFANA_URL", "a running Grafana to provision (else only the provisioning files are written)", false)
+	RegisterGrafanaCredentials(fs)
+	fs.Field("Grafana", "$SERVICEPULSE_GRAFANA_URL")
+	return func() dashboards.GrafanaConfig {
+		g := GrafanaFlags{Config: dashboards.GrafanaConfig{URL: os.Getenv("SERVICEPULSE_GRAFANA_URL"), Timeout: 30 * time.Second}}
+		if g.Config.URL == "" {
+			return dashboards.GrafanaConfig{}
+		}
+		return g.WithCredentials()
+	}
+}
+
 // WithCredentials returns the flags' config with the credentials of the
 // environment.
 func (g *GrafanaFlags) WithCredentials() dashboards.GrafanaConfig {

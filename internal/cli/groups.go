@@ -48,6 +48,7 @@ func (c *ClickHouseFlags) Register(fs *FlagSet) {
 	}
 	fs.StringVar(&c.DSN, "clickhouse", def, "ClickHouse DSN, native protocol: clickhouse://[user[:password]@]host:port[/database]")
 	fs.Env("clickhouse", "SERVICEPULSE_CLICKHOUSE")
+	fs.Field("ClickHouse", "clickhouse")
 	fs.Check("clickhouse", func(v string) error { return warehouse.ConfigFor(v).Validate() })
 }
 
