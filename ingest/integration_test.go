@@ -21,15 +21,15 @@ import (
 	"servicepulse/ingest"
 	"servicepulse/internal/pipelinetest"
 	"servicepulse/internal/testenv"
-	"servicepulse/sql"
 	"servicepulse/transform"
 	"servicepulse/warehouse"
 )
 
 var testKey = []byte("integration-test-pii-key-0123456789")
 
-// stack is one test's private slice of the real servers: a fresh ClickHouse
-// database and topic names no other test uses.
+// stack is one test's private slice of the real servers (a
+// pipelinetest.Stack: a fresh ClickHouse database and topic names no other
+// test uses) with the ingest settings of these tests.
 type stack struct {
 	dsn     string
 	conn    driver.Conn
@@ -44,35 +44,20 @@ func newStack(t *testing.T, logTo io.Writer) *stack {
 		logTo = pipelinetest.LogSink(t)
 	}
 	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	dsn, _ := testenv.FreshDatabase(t)
-	return newStackOn(t, dsn, log)
+	return newStackOn(t, "", log)
 }
 
+// newStackOn builds the stack on database dsn ("" for a fresh one).
 func newStackOn(t *testing.T, dsn string, log *slog.Logger) *stack {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
-	brokers := testenv.Brokers(t)
+	p := pipelinetest.NewWith(t, pipelinetest.Options{DSN: dsn, Log: log, Partitions: 4, Key: testKey})
 	cfg := ingest.DefaultConfig()
-	cfg.Brokers = brokers
-	cfg.RecordsTopic = testenv.Unique("records")
-	cfg.FeedbackTopic = testenv.Unique("feedback")
-	cfg.DLQTopic = testenv.Unique("dlq")
-	cfg.Group = testenv.Unique("group")
+	cfg.Brokers = p.Brokers
+	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic, cfg.Group = p.Config.RecordsTopic, p.Config.FeedbackTopic, p.Config.DLQTopic, p.Config.Group
 	cfg.UntilIdle = 3 * time.Second
 	cfg.BatchRows = 20000
 	cfg.RetryMin, cfg.RetryMax = 50*time.Millisecond, time.Second
-	if err := ingest.EnsureTopics(ctx, brokers, 4, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
-		t.Fatal(err)
-	}
-	return &stack{dsn: dsn, conn: conn, brokers: brokers, cfg: cfg, log: log}
+	return &stack{dsn: p.DSN, conn: p.Conn, brokers: p.Brokers, cfg: cfg, log: log}
 }
 
 // produce writes generated traffic into the stack's topics.
@@ -95,17 +80,7 @@ func (s *stack) produceConfig(t *testing.T, gen generator.Config) generator.Summ
 
 func (s *stack) pipeline(t *testing.T, cfg ingest.Config) *ingest.Pipeline {
 	t.Helper()
-	tr, err := transform.New(transform.Config{PIIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, testKey)
-	t.Cleanup(func() { dlq.Close() })
-	p, err := ingest.New(cfg, tr, ingest.NewClickHouseSink(s.conn), dlq, s.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pipelinetest.Pipeline(t, cfg, ingest.NewClickHouseSink(s.conn), testKey, s.log)
 }
 
 func (s *stack) ingest(t *testing.T, cfg ingest.Config) ingest.Totals {
@@ -408,17 +383,8 @@ func TestIntegrationLagGaugeWhileStalled(t *testing.T) {
 	s := newStack(t, nil)
 	cfg := s.cfg
 	cfg.LagInterval = 200 * time.Millisecond
-	tr, err := transform.New(transform.Config{PIIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, testKey)
-	defer dlq.Close()
 	release := make(chan struct{})
-	p, err := ingest.New(cfg, tr, stallingSink{ingest.NewClickHouseSink(s.conn), release}, dlq, s.log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pipelinetest.Pipeline(t, cfg, stallingSink{ingest.NewClickHouseSink(s.conn), release}, testKey, s.log)
 	srv := httptest.NewServer(p.Handler())
 	defer srv.Close()
 	type result struct {
@@ -483,16 +449,7 @@ func TestIntegrationUntilIdleMaxNamesWhatIsLeft(t *testing.T) {
 	s := newStack(t, nil)
 	cfg := s.cfg
 	cfg.UntilIdle, cfg.UntilIdleMax, cfg.ShutdownTimeout = time.Second, 3*time.Second, 500*time.Millisecond
-	tr, err := transform.New(transform.Config{PIIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, testKey)
-	defer dlq.Close()
-	p, err := ingest.New(cfg, tr, stallingSink{ingest.NewClickHouseSink(s.conn), make(chan struct{})}, dlq, s.log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pipelinetest.Pipeline(t, cfg, stallingSink{ingest.NewClickHouseSink(s.conn), make(chan struct{})}, testKey, s.log)
 	sum := s.produceConfig(t, generator.Config{Seed: 3, Tickets: 200})
 	tot, err := p.Run(context.Background())
 	if !errors.Is(err, ingest.ErrNotCaughtUp) {

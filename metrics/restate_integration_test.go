@@ -1,8 +1,8 @@
 package metrics_test
 
 import (
-	"maps"
-	"slices"
+	"bytes"
+	"math"
 	"testing"
 	"time"
 
@@ -10,124 +10,113 @@ import (
 	"servicepulse/metrics"
 )
 
-// octoberRequests adds two requests of the October cohort to f.
-func octoberRequests(f *fixture) {
-	// O1 (B) Thu 10-01 07:00 local — 09-30 23:00 UTC, yet of the October
-	// cohort (the contract's local date). National Day: the clocks start Thu
-	// 10-08 09:00; reply due 13:00, on site due 17:00.
-	f.created("O1", "CT-T", "PT-B", "2026-10-01 07:00", "SN-O1", "AC-200", "East", "phone")
-	f.ack("O1", "2026-10-08 12:00") // reply 3 bh: met; never visited: late on site
-	// O2 (A) Fri 10-09 17:00 on R01's serial, 38 days after R01's resolution:
-	// not a repeat, R01 stays a first-time fix. Reply due 1 h Fri + 3 h Sat
-	// 10-10 (a make-up working day) → Sat 12:00; on site due Sat 16:00.
-	f.created("O2", "CT-T", "PT-A", "2026-10-09 17:00", "SN-01", "AC-200", "East", "phone")
-	f.ack("O2", "2026-10-10 10:00") // reply 1 + 1 = 2 bh: met; never visited: late on site
-}
-
-var october = metrics.Query{
-	From: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
-	To:   time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-	AsOf: asOf,
-}
-
-// only runs the whole-cohort query, which must give one group.
-func only(t *testing.T, s *pipelinetest.Stack, q metrics.Query) map[string]float64 {
+// restated returns rows with the values of changes (by KPI, then group)
+// instead of theirs; every change must name an existing row.
+func restated(t *testing.T, rows []pipelinetest.Row, changes map[string]map[string]float64) []pipelinetest.Row {
 	t.Helper()
-	gs := runKPIs(t, s, q)
-	if len(gs) != 1 {
-		t.Fatalf("cohort %s … %s: %d groups, want 1", q.From.Format(time.DateOnly), q.To.Format(time.DateOnly), len(gs))
-	}
-	return gs[0].Values
-}
-
-// checkSame reports every KPI whose value differs between before and after.
-func checkSame(t *testing.T, label string, before, after map[string]float64) {
-	t.Helper()
-	for _, id := range slices.Sorted(maps.Keys(before)) {
-		if !same(after[id], before[id]) {
-			t.Errorf("%s: %s changed from %.12g to %.12g", label, id, before[id], after[id])
+	out := make([]pipelinetest.Row, len(rows))
+	copy(out, rows)
+	n := 0
+	for i, r := range out {
+		if v, ok := changes[r.KPI][r.Group]; ok {
+			out[i].Value, out[i].Reasoning = v, "restated"
+			n++
 		}
 	}
-	if len(after) != len(before) {
-		t.Errorf("%s: %d KPIs after, %d before", label, len(after), len(before))
+	want := 0
+	for _, byGroup := range changes {
+		want += len(byGroup)
 	}
+	if n != want {
+		t.Fatalf("%d changes, %d of them name an expected row", want, n)
+	}
+	return out
+}
+
+// value is the expected value of kpi for group in c.
+func value(t *testing.T, c *pipelinetest.Case, kpi, group string) float64 {
+	t.Helper()
+	for _, r := range c.Expected {
+		if r.KPI == kpi && r.Group == group {
+			return r.Value
+		}
+	}
+	t.Fatalf("%s: no expected %s of group %s", c.Dir, kpi, group)
+	return 0
 }
 
 // A late event restates the past: an acknowledged event dated in September
-// that arrives in November changes September's KPIs, and only those it
-// should; October's cohort does not move.
+// that arrives later changes September's KPIs, and only those it should;
+// October's cohort, ingested beside it, does not move.
 func TestIntegrationLateEventRestates(t *testing.T) {
 	t.Parallel()
-	f := septemberFixture()
-	octoberRequests(f)
-	s := runPipeline(t, f)
-
-	sepBefore, octBefore := only(t, s, september), only(t, s, october)
-	// October by hand: O1 and O2 answered in time (3 and 2 bh), both unvisited past the on-site deadline.
-	for id, want := range map[string]float64{
-		"requests": 2, "reply_sla_rate": 100, "reply_hours_p50": 3, // sorted 2 [3]: #floor(0.5 × 2) = #1
-		"reply_hours_mean": 2.5, "onsite_sla_rate": 0, "breaches_late_onsite": 2, "breaches_late_reply": 0,
-	} {
-		if !same(octBefore[id], want) {
-			t.Errorf("October: %s = %v, want %v", id, octBefore[id], want)
-		}
+	sep, oct := loadCase(t, "september"), loadCase(t, "october")
+	if !bytes.Equal(sep.Contracts, oct.Contracts) {
+		t.Fatal("the september and october cases have different contracts: they cannot share a database")
 	}
+	s := sep.Ingest(t)
+	s.Send(t, oct.Events)
+	// O2 is on R01's serial, 38 days after R01's resolution: not a repeat,
+	// so September keeps its values beside October.
+	sep.Check(t, s)
+	oct.Check(t, s)
 
-	// R03 (opened Wed 09-02 17:00, reply due Thu 12:00) was never answered;
-	// its reply of Thu 09-03 11:00 arrives now: 1 h Wed + 2 h Thu = 3 bh, in time.
-	late := f.ack("R03", "2026-09-03 11:00")
-	resend(t, s, [][]byte{late}, nil)
-
-	sepAfter := only(t, s, september)
-	changed := map[string]float64{
-		// due still 12; met 10 + R03 = 11
-		"reply_sla_rate": 100 * 11.0 / 12,
-		// 12 answered: .25 .5 .75 1 1.25 1.5 [1.75] 2 2.5 3 [3] 7 → #6, #floor(10.8) = #10
-		"reply_hours_p50":  1.75,
-		"reply_hours_p90":  3,
-		"reply_hours_mean": (21.5 + 3) / 12,
+	// R03 (A, opened Wed 09-02 17:00, reply due Thu 12:00) was never
+	// answered; its reply of Thu 09-03 11:00 arrives now: 1 h Wed + 2 h Thu =
+	// 3 bh, in time.
+	s.Send(t, pipelinetest.ParseEvents(t, "late reply", `
+{"schema_version":1,"event_id":"R03-05","event_type":"acknowledged","occurred_at":"2026-09-03T11:00:00+08:00","request_id":"R03","contract_id":"CT-T","partner_id":"PT-A"}
+`))
+	const all, ptA = pipelinetest.WholeCohort, "partner=PT-A"
+	want := restated(t, sep.Expected, map[string]map[string]float64{
+		// due still 12 (A 7); met 10 + R03 = 11 (A 5 + 1 = 6)
+		"reply_sla_rate": {all: 100 * 11.0 / 12, ptA: 100 * 6.0 / 7},
+		// 12 answered: .25 .5 .75 1 1.25 1.5 [1.75] 2 2.5 3 [3] 7 → #6, #floor(10.8) = #10;
+		// A (7): .25 1.25 1.5 [1.75] 3 3 [7] → #floor(3.5) = #3, #floor(6.3) = #6
+		"reply_hours_p50":  {all: 1.75, ptA: 1.75},
+		"reply_hours_p90":  {all: 3, ptA: 7},
+		"reply_hours_mean": {all: (21.5 + 3) / 12, ptA: (14.75 + 3) / 7},
 		// R02 only
-		"breaches_late_reply": 1,
-		// the reply term of the score: 20 × (100 × 11/12) / 95 instead of 20 × (100 × 10/12) / 95
-		metrics.EvaluationID: sepBefore[metrics.EvaluationID] + 20*(100*11.0/12)/95 - 20*(100*10.0/12)/95,
-	}
-	for _, k := range metrics.All() {
-		want, ok := changed[k.ID]
-		if !ok {
-			want = sepBefore[k.ID] // R03 is still open and unvisited past its on-site deadline: nothing else moves
-		}
-		if !same(sepAfter[k.ID], want) {
-			t.Errorf("September after the late reply: %s = %.12g, want %.12g (before: %.12g)", k.ID, sepAfter[k.ID], want, sepBefore[k.ID])
-		}
-	}
-	checkSame(t, "October after a September event", octBefore, only(t, s, october))
+		"breaches_late_reply": {all: 1, ptA: 1},
+		// the reply term of the score: 20 × (100 × 11/12) / 95 instead of
+		// 20 × (100 × 10/12) / 95; for A 20 × (100 × 6/7) / 95 instead of 20 × (100 × 5/7) / 95
+		metrics.EvaluationID: {
+			all: value(t, sep, metrics.EvaluationID, all) + 20*(100*11.0/12)/95 - 20*(100*10.0/12)/95,
+			ptA: value(t, sep, metrics.EvaluationID, ptA) + 20*(100*6.0/7)/95 - 20*(100*5.0/7)/95,
+		},
+	})
+	// Nothing else moves: R03 is still open and unvisited past its on-site
+	// deadline, and PT-B has nothing new.
+	pipelinetest.Compare(t, "September after the late reply", want, sep.Compute(t, s))
+	oct.Check(t, s)
 }
 
 // Redelivery never counts twice: an event sent again with its event_id, and
 // a second copy of every message of a request, change no KPI.
 func TestIntegrationDuplicateChangesNothing(t *testing.T) {
 	t.Parallel()
-	f := septemberFixture()
-	s := runPipeline(t, f)
-	all, partners := runKPIs(t, s, september), runKPIs(t, s, byPartner(september))
+	c := loadCase(t, "september")
+	s := c.Ingest(t)
 	var events uint64
 	if err := s.Conn.QueryRow(t.Context(), "SELECT sum(events) FROM request_state FINAL").Scan(&events); err != nil {
 		t.Fatal(err)
 	}
 
-	// R02's second resolution (fees 200.50) and R05's waiting_customer pause
-	// again; every message of R07 (parts, two visits), of R10 (complaints,
-	// survey) again.
-	records := [][]byte{f.recordOf("R02", "resolved", 1), f.recordOf("R05", "clock_paused", 1)}
-	records = append(records, f.recordsOf["R07"]...)
-	records = append(records, f.recordsOf["R10"]...)
-	resend(t, s, records, f.feedbackOf["R10"])
-
-	all2, partners2 := runKPIs(t, s, september), runKPIs(t, s, byPartner(september))
-	checkSame(t, "September after duplicates", all[0].Values, all2[0].Values)
-	for i := range partners {
-		checkSame(t, "September after duplicates, "+partners[i].Keys[metrics.ByPartner], partners[i].Values, partners2[i].Values)
+	// R02's resolution (fees 200.50) and R05's waiting_customer pause again;
+	// every message of R07 (parts, two visits), of R10 (complaints, survey)
+	// again.
+	var again []pipelinetest.Event
+	for _, e := range c.Events {
+		if e.ID == "R02-07" || e.ID == "R05-03" || e.Request == "R07" || e.Request == "R10" {
+			again = append(again, e)
+		}
 	}
+	if len(again) != 2+9+11 || again[0].Type != "resolved" || again[1].Type != "clock_paused" {
+		t.Fatalf("duplicates: %d events starting with %v; the case changed", len(again), again[:2])
+	}
+	s.Send(t, again)
+
+	c.Check(t, s)
 	var rows, events2 uint64
 	if err := s.Conn.QueryRow(t.Context(), "SELECT count(), sum(events) FROM request_state FINAL").Scan(&rows, &events2); err != nil {
 		t.Fatal(err)
@@ -142,11 +131,15 @@ func TestIntegrationDuplicateChangesNothing(t *testing.T) {
 // deadline, without any new event.
 func TestIntegrationOpenRequestBreachesBeforeResolution(t *testing.T) {
 	t.Parallel()
-	f := newFixture()
-	// Tue 09-01 10:00: reply due 14:00 (06:00 UTC), on site due 18:00 (10:00 UTC). Nothing else happens.
-	f.created("RX", "CT-T", "PT-A", "2026-09-01 10:00", "SN-X", "AC-200", "East", "phone")
-	s := runPipeline(t, f)
-
+	// RX: Tue 09-01 10:00, reply due 14:00 (06:00 UTC), on site due 18:00
+	// (10:00 UTC). Nothing else happens.
+	c := loadCase(t, "unanswered")
+	s := c.Ingest(t)
+	qs, err := c.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := math.NaN()
 	for _, tc := range []struct {
 		name, asOf string // local time, +08:00
 		// reply_sla_rate, onsite_sla_rate (NaN: nothing due yet), breaches, open_past_due
@@ -164,15 +157,21 @@ func TestIntegrationOpenRequestBreachesBeforeResolution(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := september
+			q := qs[0]
 			q.AsOf = at
-			got := only(t, s, q)
+			gs, err := metrics.Run(t.Context(), s.Conn, q, metrics.All(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gs) != 1 {
+				t.Fatalf("as of %s: %d groups, want 1", tc.asOf, len(gs))
+			}
 			for id, want := range map[string]float64{
 				"requests": 1, "reply_sla_rate": tc.replyRate, "onsite_sla_rate": tc.onsiteRate,
 				"breaches_late_reply": tc.lateReply, "breaches_late_onsite": tc.lateOnsite, "open_past_due": tc.pastDue,
 			} {
-				if !same(got[id], want) {
-					t.Errorf("as of %s: %s = %v, want %v", tc.asOf, id, got[id], want)
+				if got := gs[0].Values[id]; !pipelinetest.Same(got, want) {
+					t.Errorf("as of %s: %s = %v, want %v", tc.asOf, id, got, want)
 				}
 			}
 		})

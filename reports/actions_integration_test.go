@@ -11,7 +11,7 @@ import (
 // rate perfect) and the September report judges them.
 func TestIntegrationActionsJudged(t *testing.T) {
 	t.Parallel()
-	s := run(t, september())
+	s := septemberCase(t).Ingest(t)
 	due := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
 	now := local("2026-09-15 12:00")
 	var ids []string

@@ -3,6 +3,7 @@ package reports_test
 import (
 	"testing"
 
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/reports"
 )
 
@@ -10,8 +11,7 @@ import (
 // September, the next report shows each KPI as first reported and restated.
 func TestIntegrationPublishedThenRestated(t *testing.T) {
 	t.Parallel()
-	f := september()
-	s := run(t, f)
+	s := septemberCase(t).Ingest(t)
 	sep := mustPeriod(t, "2026-09")
 	first, err := reports.Build(t.Context(), s.Conn, sep, asOf, nil)
 	if err != nil {
@@ -33,12 +33,9 @@ func TestIntegrationPublishedThenRestated(t *testing.T) {
 
 	// B2's reply of 09-04 11:00 arrives late: 1 h after opening, in time.
 	// Reply SLA: met A1, B1, B2 of 4 → 75 %; late replies 2 → 1.
-	late := f.ack("B2", "2026-09-04 11:00")
-	s.Produce(t, [][]byte{late}, nil)
-	if tot := s.Ingest(t); tot.Events != 1 || tot.Rejected != 0 {
-		t.Fatalf("ingest of the late event: %+v", tot)
-	}
-	s.Refresh(t)
+	s.Send(t, pipelinetest.ParseEvents(t, "late reply", `
+{"schema_version":1,"event_id":"B2-02","event_type":"acknowledged","occurred_at":"2026-09-04T11:00:00+08:00","request_id":"B2","contract_id":"CT-24","partner_id":"PT-B"}
+`))
 
 	// Published again later: the first publication stays the reference.
 	second, err := reports.Build(t.Context(), s.Conn, sep, local("2026-11-01 00:00"), nil)

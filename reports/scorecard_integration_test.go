@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/reports"
 )
 
@@ -13,16 +14,18 @@ import (
 // written names another partner.
 func TestIntegrationScorecard(t *testing.T) {
 	t.Parallel()
-	f := september()
+	c := septemberCase(t)
 	// Two more partners, one request each, both in time:
 	// C1 reply 1 h, on site 2 h; D1 reply 1 h 30, never visited yet
 	// (on site due 09-05 16:00: late as of 10-01).
-	f.created("C1", "PT-C", "2026-09-05 10:00")
-	f.ack("C1", "2026-09-05 11:00")
-	f.visit("C1", "2026-09-05 12:00", true)
-	f.created("D1", "PT-D", "2026-09-05 10:00")
-	f.ack("D1", "2026-09-05 11:30")
-	s := run(t, f)
+	c.Events = append(c.Events, pipelinetest.ParseEvents(t, "peers", `
+{"schema_version":1,"event_id":"C1-01","event_type":"request_created","occurred_at":"2026-09-05T10:00:00+08:00","request_id":"C1","contract_id":"CT-24","partner_id":"PT-C","channel":"phone","customer":{"name":"客户 C1","phone":"13800100006"},"product":{"model":"AC-200","purchase_date":"2025-06-01","serial":"SN-C1"},"region":"East"}
+{"schema_version":1,"event_id":"C1-02","event_type":"acknowledged","occurred_at":"2026-09-05T11:00:00+08:00","request_id":"C1","contract_id":"CT-24","partner_id":"PT-C"}
+{"schema_version":1,"event_id":"C1-03","event_type":"onsite_arrived","occurred_at":"2026-09-05T12:00:00+08:00","request_id":"C1","contract_id":"CT-24","partner_id":"PT-C","technician":{"certified":true,"id":"T-C1"},"visit_no":1}
+{"schema_version":1,"event_id":"D1-01","event_type":"request_created","occurred_at":"2026-09-05T10:00:00+08:00","request_id":"D1","contract_id":"CT-24","partner_id":"PT-D","channel":"phone","customer":{"name":"客户 D1","phone":"13800100007"},"product":{"model":"AC-200","purchase_date":"2025-06-01","serial":"SN-D1"},"region":"East"}
+{"schema_version":1,"event_id":"D1-02","event_type":"acknowledged","occurred_at":"2026-09-05T11:30:00+08:00","request_id":"D1","contract_id":"CT-24","partner_id":"PT-D"}
+`)...)
+	s := c.Ingest(t)
 	sep := mustPeriod(t, "2026-09")
 
 	// PT-A's peers B, C, D. reply_sla_rate: B 50, C 100, D 100 → p25 75,

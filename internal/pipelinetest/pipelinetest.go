@@ -1,7 +1,8 @@
 // Package pipelinetest runs the real pipeline for tests: messages produced to
 // Kafka, consumed by an ingest pipeline into a fresh ClickHouse database,
 // request states refreshed. Tests of later stages (KPIs, dashboards, reports)
-// start from data that went the whole way.
+// start from data that went the whole way. KPI cases (cases.go) are folders
+// of contracts, events, a query and hand-computed values run the same way.
 package pipelinetest
 
 import (
@@ -35,20 +36,51 @@ type Stack struct {
 	Brokers []string
 	Config  ingest.Config
 	Log     *slog.Logger
+	Key     []byte // the PII key of Ingest and Pipeline
 }
 
-// New starts a stack: migrated database, created topics.
+// Options change how New builds a stack; the zero value is New's.
+type Options struct {
+	// DSN is the database to migrate and use. Default: a fresh database on
+	// the ClickHouse server under test (testenv.FreshDatabase).
+	DSN string
+	// Log receives the stack's logs. Default: text to LogSink(t).
+	Log *slog.Logger
+	// Partitions of each created topic. Default: 2.
+	Partitions int
+	// Key is the PII key. Default: Key.
+	Key []byte
+}
+
+// New starts a stack: migrated fresh database, created topics.
 func New(t testing.TB) *Stack {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(LogSink(t), nil))
-	dsn, _ := testenv.FreshDatabase(t)
+	return NewWith(t, Options{})
+}
+
+// NewWith starts a stack as New does, with o's settings. Its Config has
+// short idle and batch intervals, for small test inputs.
+func NewWith(t testing.TB, o Options) *Stack {
+	t.Helper()
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(LogSink(t), nil))
+	}
+	if o.DSN == "" {
+		o.DSN, _ = testenv.FreshDatabase(t)
+	}
+	if o.Partitions == 0 {
+		o.Partitions = 2
+	}
+	if o.Key == nil {
+		o.Key = Key
+	}
 	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(o.DSN), o.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+	if _, err := sql.Migrate(ctx, conn, o.Log); err != nil {
 		t.Fatal(err)
 	}
 	brokers := testenv.Brokers(t)
@@ -58,10 +90,10 @@ func New(t testing.TB) *Stack {
 	cfg.Group = testenv.Unique("group")
 	cfg.UntilIdle = 2 * time.Second
 	cfg.BatchInterval = 200 * time.Millisecond
-	if err := ingest.EnsureTopics(ctx, brokers, 2, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+	if err := ingest.EnsureTopics(ctx, brokers, o.Partitions, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
 		t.Fatal(err)
 	}
-	return &Stack{DSN: dsn, Conn: conn, Brokers: brokers, Config: cfg, Log: log}
+	return &Stack{DSN: o.DSN, Conn: conn, Brokers: brokers, Config: cfg, Log: o.Log, Key: o.Key}
 }
 
 // LoadContracts loads a contracts file (YAML text) into the stack's database.
@@ -103,21 +135,29 @@ func (s *Stack) Produce(t testing.TB, records, feedback [][]byte) {
 // Ingest consumes everything produced so far into ClickHouse.
 func (s *Stack) Ingest(t testing.TB) ingest.Totals {
 	t.Helper()
-	tr, err := transform.New(transform.Config{PIIKey: Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlq := ingest.NewKafkaDeadLetters(s.Brokers, s.Config.DLQTopic, Key)
-	defer dlq.Close()
-	p, err := ingest.New(s.Config, tr, ingest.NewClickHouseSink(s.Conn), dlq, s.Log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tot, err := p.Run(context.Background())
+	tot, err := Pipeline(t, s.Config, ingest.NewClickHouseSink(s.Conn), s.Key, s.Log).Run(context.Background())
 	if err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
 	return tot
+}
+
+// Pipeline builds an ingest pipeline of cfg that writes to sink, with the
+// real transform (PII key key) and a Kafka dead-letter writer closed when the
+// test ends.
+func Pipeline(t testing.TB, cfg ingest.Config, sink ingest.Sink, key []byte, log *slog.Logger) *ingest.Pipeline {
+	t.Helper()
+	tr, err := transform.New(transform.Config{PIIKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, key)
+	t.Cleanup(func() { dlq.Close() })
+	p, err := ingest.New(cfg, tr, sink, dlq, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Refresh brings request states up to date.
