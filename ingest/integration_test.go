@@ -338,6 +338,9 @@ func TestIntegrationWorkersShareGroup(t *testing.T) {
 	sum := s.produce(t, 20_000, 0.01)
 	cfg := s.cfg
 	cfg.UntilIdle = 10 * time.Second // longer than a rebalance
+	// Bounded, so that a group that never settles fails the test naming
+	// the partitions left, instead of hanging it.
+	cfg.UntilIdleMax = 3 * time.Minute
 	var wg sync.WaitGroup
 	totals := make([]ingest.Totals, 2)
 	for i := range totals {

@@ -156,6 +156,37 @@ func (r *LagReader) Lag(ctx context.Context) (Lag, error) {
 	return out, nil
 }
 
+// Committed reads the group's committed offsets of partitions: the offset
+// of the next message to read; a partition without one is left out.
+func (r *LagReader) Committed(ctx context.Context, partitions []topicPartition) (map[topicPartition]int64, error) {
+	req := &kafka.OffsetFetchRequest{GroupID: r.group, Topics: map[string][]int{}}
+	for _, tp := range partitions {
+		req.Topics[tp.topic] = append(req.Topics[tp.topic], tp.partition)
+	}
+	res, err := r.client.OffsetFetch(ctx, req)
+	if err == nil {
+		err = res.Error
+	}
+	if errors.Is(err, kafka.GroupIdNotFound) {
+		return map[topicPartition]int64{}, nil // a group that never committed
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read committed offsets of group %q: %w", r.group, err)
+	}
+	out := make(map[topicPartition]int64, len(partitions))
+	for topic, ps := range res.Topics {
+		for _, p := range ps {
+			if p.Error != nil {
+				return nil, fmt.Errorf("committed offset of group %q on %s/%d: %w", r.group, topic, p.Partition, p.Error)
+			}
+			if p.CommittedOffset >= 0 {
+				out[topicPartition{topic, p.Partition}] = p.CommittedOffset
+			}
+		}
+	}
+	return out, nil
+}
+
 type topicPartition struct {
 	topic     string
 	partition int

@@ -76,7 +76,7 @@ func (p *Pipeline) Run(ctx context.Context) (Totals, error) {
 		// queue (QueueCapacity) is the main one.
 		lanes[i] = make(chan kafka.Message, 1024)
 		w := &worker{
-			id: i, cfg: p.cfg, commit: reader, decode: p.decode, sink: p.sink, dead: p.dead,
+			id: i, cfg: p.cfg, commit: reader, offsets: lag, decode: p.decode, sink: p.sink, dead: p.dead,
 			log: p.log, metrics: p.metrics, count: &p.count, notify: p.notify, health: p.health, onFail: stopFetch,
 		}
 		wg.Add(1)

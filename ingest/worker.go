@@ -86,6 +86,12 @@ type committer interface {
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
+// committedOffsets reads the group's committed offsets of partitions;
+// *LagReader implements it.
+type committedOffsets interface {
+	Committed(ctx context.Context, partitions []topicPartition) (map[topicPartition]int64, error)
+}
+
 // pending is a batch on its way through the ack path, with the last message
 // of each partition it covers: committing those commits the whole batch.
 type pending struct {
@@ -103,6 +109,7 @@ type worker struct {
 	id      int
 	cfg     Config
 	commit  committer
+	offsets committedOffsets
 	decode  Decoder
 	sink    Sink
 	dead    DeadLetters
@@ -287,7 +294,11 @@ func (w *worker) ack(ctx context.Context, p pending) error {
 		}
 	}
 	if err := w.retry(ctx, "commit offsets", func(ctx context.Context) error {
-		return w.commit.CommitMessages(ctx, p.last...)
+		last, err := w.notBehind(ctx, p.last)
+		if err != nil || len(last) == 0 {
+			return err
+		}
+		return w.commit.CommitMessages(ctx, last...)
 	}); err != nil {
 		return err
 	}
@@ -303,6 +314,40 @@ func (w *worker) ack(ctx context.Context, p pending) error {
 	w.log.Debug("batch committed", "worker", w.id, "messages", b.Consumed, "events", len(b.Events),
 		"feedback", len(b.Feedback), "rejected", len(b.Rejects), "took", time.Since(start))
 	return nil
+}
+
+// notBehind drops from last the messages of partitions whose committed
+// offset is already past them, so that a commit never moves a partition's
+// offset back. That happens after a rebalance: kafka-go commits a batch
+// fetched under the old generation with the new one, which the broker
+// accepts even when the partition now belongs to another member
+// (segmentio/kafka-go#1308). If that member has committed further, the
+// stale commit would rewind the offset below what it has read, and the
+// group would never catch up again until the next rebalance. The rows of
+// a dropped commit are stored; the partition's new owner has read past them.
+func (w *worker) notBehind(ctx context.Context, last []kafka.Message) ([]kafka.Message, error) {
+	if w.offsets == nil {
+		return last, nil
+	}
+	tps := make([]topicPartition, len(last))
+	for i, m := range last {
+		tps[i] = topicPartition{m.Topic, m.Partition}
+	}
+	committed, err := w.offsets.Committed(ctx, tps)
+	if err != nil {
+		return nil, err
+	}
+	keep := last[:0:0]
+	for _, m := range last {
+		// A commit stores the offset of the next message to read.
+		if c, ok := committed[topicPartition{m.Topic, m.Partition}]; ok && c > m.Offset+1 {
+			w.log.Info("not committing a partition another member has committed past (it moved in a rebalance)",
+				"worker", w.id, "topic", m.Topic, "partition", m.Partition, "ours", m.Offset+1, "committed", c)
+			continue
+		}
+		keep = append(keep, m)
+	}
+	return keep, nil
 }
 
 // retry runs op until it succeeds or ctx ends, backing off exponentially.
