@@ -45,9 +45,6 @@ type Config struct {
 	// BatchRows is the number of rows per ClickHouse insert, raw and end to
 	// end: 1 to 1000000. Required.
 	BatchRows int
-	// Executable is the servicepulse binary whose `ingest` runs as the
-	// measured worker process. Default: this process's executable.
-	Executable string
 	// Log receives the log. Required.
 	Log *slog.Logger
 	// Stdout receives the result as JSON. Default: os.Stdout.
@@ -209,21 +206,22 @@ func endToEnd(ctx context.Context, cfg Config, dsn string, messages int, res *Re
 	return nil
 }
 
-// runIngestProcess runs `servicepulse ingest` as a child process, so its
-// memory is measured apart from the broker and the generator.
+// runIngestProcess runs this program's own `servicepulse ingest` as a
+// child process, so its memory is measured apart from the broker and the
+// generator.
 func runIngestProcess(ctx context.Context, cfg Config, brokers, dsn string) (daemon.Result, error) {
-	self := cfg.Executable
-	if self == "" {
-		var err error
-		if self, err = os.Executable(); err != nil {
-			return daemon.Result{}, fmt.Errorf("find own executable: %w", err)
-		}
+	self, err := os.Executable()
+	if err != nil {
+		return daemon.Result{}, fmt.Errorf("find own executable: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--clickhouse", dsn, "--dev",
+	// The DSN, which may hold a password, goes by the environment: a
+	// process list shows the arguments.
+	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--dev",
 		"--until-idle", "2s", "--listen", "", "--refresh-interval", "0", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
 		"--workers", strconv.Itoa(cfg.Workers), "--batch-rows", strconv.Itoa(cfg.BatchRows), "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "SERVICEPULSE_CLICKHOUSE="+dsn)
 	if p := os.Getenv("SERVICEPULSE_CPU_PROFILE"); p != "" {
-		cmd.Env = append(os.Environ(), "SERVICEPULSE_CPU_PROFILE="+p+".ingest")
+		cmd.Env = append(cmd.Env, "SERVICEPULSE_CPU_PROFILE="+p+".ingest")
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr

@@ -13,6 +13,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"servicepulse/internal/fields"
+	"servicepulse/internal/secrets"
 	"servicepulse/sql"
 	"servicepulse/warehouse"
 )
@@ -36,7 +37,7 @@ func freshDatabase(ctx context.Context, o warehouse.OwnDatabase, log *slog.Logge
 // validateServer checks the server DSN and the database name of a harness.
 func validateServer(dsn, database string) error {
 	if u, err := url.Parse(dsn); err != nil || u.Host == "" {
-		return fields.Errorf("ClickHouse", strconv.Quote(dsn), "want clickhouse://host:port")
+		return fields.Errorf("ClickHouse", strconv.Quote(secrets.Mask(dsn)), "want clickhouse://host:port")
 	}
 	if err := warehouse.ValidateDatabaseName(database); err != nil {
 		return fields.Errorf("Database", nil, "%v", err)

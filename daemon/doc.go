@@ -1,9 +1,10 @@
 // Package daemon runs the long-lived ingest process: the HTTP server of
 // /metrics and /healthz, the ingest pipeline (package ingest), the
-// request-state refresher (package sla) on its interval, and a final refresh.
+// request-state refresher (package sla: soon after each commit, and on its
+// interval to catch up), and a final refresh.
 //
-// Run starts them in this order: HTTP server, refresher, pipeline. It stops
-// them in this order:
+// Run starts the HTTP server, then the pipeline and the refresher together
+// (one errgroup). It stops them in this order:
 //  1. fetching and the workers: the pipeline writes and commits what it
 //     consumed, and Run's context ending (a signal) or the group being
 //     caught up (Config.Ingest.UntilIdle) stops it;

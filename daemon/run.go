@@ -56,22 +56,40 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer stopServer()
 
-	stopRefresher := func() {}
+	var r *sla.Refresher
 	if cfg.RefreshInterval > 0 {
 		// Request states follow the events while ingest runs, so dashboards
 		// see breaches within seconds; after a batch run (--until-idle) a last
 		// refresh after the final commit leaves them current.
-		r := sla.NewRefresher(conn, log)
+		r = sla.NewRefresher(conn, log)
 		p.NotifyCommits(r)
-		stopRefresher = refresh(ctx, r, cfg.RefreshInterval, log)
 	}
 
 	start := time.Now()
 	log.Info("ingest starting", "brokers", cfg.Ingest.Brokers, "group", cfg.Ingest.Group, "workers", cfg.Ingest.Workers,
 		"topics", []string{cfg.Ingest.RecordsTopic, cfg.Ingest.FeedbackTopic}, "dlq", cfg.Ingest.DLQTopic)
-	t, err := p.Run(ctx)
-	res := Result{Totals: t, Seconds: time.Since(start).Seconds(), PeakRSSBytes: peakRSS()}
-	stopRefresher()
+	// The workers and the refresher run together; the workers' end (a stop
+	// signal, or caught up) stops the refresher, and Wait returns once both
+	// are done.
+	var (
+		g      errgroup.Group
+		totals ingest.Totals
+	)
+	rctx, stopRefresher := context.WithCancel(ctx)
+	g.Go(func() error {
+		defer stopRefresher()
+		var err error
+		totals, err = p.Run(ctx)
+		return err
+	})
+	if r != nil {
+		g.Go(func() error { r.Run(rctx, cfg.RefreshInterval); return nil })
+	}
+	err = g.Wait()
+	res := Result{Totals: totals, Seconds: time.Since(start).Seconds(), PeakRSSBytes: peakRSS()}
+	if r != nil {
+		finalRefresh(ctx, r, log)
+	}
 	return res, err
 }
 
@@ -127,25 +145,17 @@ func serve(addr string, h http.Handler, log *slog.Logger) (stop func(), err erro
 	return func() { srv.Close(); _ = g.Wait() }, nil
 }
 
-// refresh runs r every interval (and after commits) until stop is called;
-// stop then waits for the refresh in progress and, unless ctx ended (a stop
-// signal), refreshes once more.
-func refresh(ctx context.Context, r *sla.Refresher, interval time.Duration, log *slog.Logger) (stop func()) {
-	rctx, cancel := context.WithCancel(ctx)
-	var g errgroup.Group
-	g.Go(func() error { r.Run(rctx, interval); return nil })
-	return func() {
-		cancel()
-		_ = g.Wait()
-		if ctx.Err() != nil {
-			// Stopped by a signal: leave promptly. The refresh watermark
-			// keeps the place, so the next ingest or refresh catches up.
-			log.Info("stopping on signal: request states are brought up to date by the next ingest or `servicepulse refresh`")
-			return
-		}
-		if _, err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
-			log.Warn("final refresh of request states", "err", err)
-		}
+// finalRefresh brings the request states up to date after the last
+// commit, unless ctx ended (a stop signal): a SIGTERM must not wait for a
+// rebuild, and the refresh watermark keeps the place for the next ingest or
+// `servicepulse refresh`.
+func finalRefresh(ctx context.Context, r *sla.Refresher, log *slog.Logger) {
+	if ctx.Err() != nil {
+		log.Info("stopping on signal: request states are brought up to date by the next ingest or `servicepulse refresh`")
+		return
+	}
+	if _, err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
+		log.Warn("final refresh of request states", "err", err)
 	}
 }
 

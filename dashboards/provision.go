@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
-	"servicepulse/internal/fields"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	gapi "github.com/grafana/grafana-api-golang-client"
 	"github.com/grafana/grafana-foundation-sdk/go/alerting"
+
+	"servicepulse/internal/fields"
 )
 
 // GrafanaConfig says which Grafana to provision and as whom.

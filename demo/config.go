@@ -11,6 +11,7 @@ import (
 	"servicepulse/dashboards"
 	"servicepulse/generator"
 	"servicepulse/internal/fields"
+	"servicepulse/internal/secrets"
 	"servicepulse/warehouse"
 )
 
@@ -62,7 +63,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if u, err := url.Parse(c.ClickHouse); err != nil || u.Host == "" {
-		return fields.Errorf("ClickHouse", strconv.Quote(c.ClickHouse), "want clickhouse://host:port")
+		return fields.Errorf("ClickHouse", strconv.Quote(secrets.Mask(c.ClickHouse)), "want clickhouse://host:port")
 	}
 	if err := warehouse.ValidateDatabaseName(c.Database); err != nil {
 		return fields.Errorf("Database", nil, "%v", err)

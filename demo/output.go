@@ -15,6 +15,7 @@ import (
 	"servicepulse/daemon"
 	"servicepulse/dashboards"
 	"servicepulse/generator"
+	"servicepulse/internal/secrets"
 	"servicepulse/reports"
 	"servicepulse/warehouse"
 )
@@ -46,7 +47,7 @@ func (d *run) summary(sum generator.Summary, res daemon.Result, st warehouse.Sta
 	}
 	fmt.Fprintf(tw, "\ningested %d messages in %.1fs of work (%.0f messages/s)\n", res.Consumed, res.ActiveSeconds,
 		float64(res.Consumed)/max(res.ActiveSeconds, 1e-9))
-	fmt.Fprintf(tw, "ClickHouse: %s    total time: %.1fs\n", d.dsn, time.Since(d.start).Seconds())
+	fmt.Fprintf(tw, "ClickHouse: %s    total time: %.1fs\n", secrets.Mask(d.dsn), time.Since(d.start).Seconds())
 	return tw.Flush()
 }
 

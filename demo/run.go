@@ -17,6 +17,7 @@ import (
 	"servicepulse/devenv"
 	"servicepulse/generator"
 	"servicepulse/ingest"
+	"servicepulse/internal/secrets"
 	"servicepulse/metrics"
 	"servicepulse/reports"
 	"servicepulse/sla"
@@ -193,7 +194,7 @@ func (d *run) kpis(ctx context.Context, conn driver.Conn, sum generator.Summary)
 	if err := metrics.WriteTable(out, q, metrics.Results(groups, metrics.All(), targets)); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "\ntry: servicepulse kpi --clickhouse %s --from %s --to %s --by month\n", d.dsn,
+	fmt.Fprintf(out, "\ntry: servicepulse kpi --clickhouse %s --from %s --to %s --by month\n", secrets.Mask(d.dsn),
 		sum.From.Format(time.DateOnly), sum.To.AddDate(0, 0, -1).Format(time.DateOnly))
 	return terms, nil
 }

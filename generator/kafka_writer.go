@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"servicepulse/internal/fields"
 	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"servicepulse/internal/fields"
 )
 
 // KafkaConfig says where Produce writes.

@@ -39,14 +39,14 @@ func Results(groups []Group, kpis []KPI, targets Targets) []Result {
 			if !ok {
 				v = math.NaN()
 			}
-			out = append(out, NewResult(k, v, o.Target(k), g.Keys))
+			out = append(out, newResult(k, v, o.Target(k), g.Keys))
 		}
 	}
 	return out
 }
 
-// NewResult is k's value v in the group of keys, judged against target.
-func NewResult(k KPI, v, target float64, keys map[Dimension]string) Result {
+// newResult is k's value v in the group of keys, judged against target.
+func newResult(k KPI, v, target float64, keys map[Dimension]string) Result {
 	r := Result{ID: k.ID, Title: k.Title, TitleZH: k.TitleZH, Unit: k.Unit, Direction: k.Direction,
 		Value: finiteValue(v), Clause: k.Clause, Keys: keys}
 	if k.Direction != Informational {

@@ -8,10 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"servicepulse/internal/testenv"
 	"strings"
 	"testing"
 	"time"
+
+	"servicepulse/internal/testenv"
 )
 
 // TestBrowserReport opens the page of the golden report data in headless

@@ -103,20 +103,6 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	return res, r.recordRefresh(ctx, start, res.Requests)
 }
 
-// RefreshRequests rebuilds the given requests and every request sharing a
-// product serial with one of them.
-func (r *Refresher) RefreshRequests(ctx context.Context, ids []string) (Result, error) {
-	ids = unique(ids)
-	if len(ids) == 0 {
-		return Result{}, nil
-	}
-	all, err := r.withSiblings(ctx, ids)
-	if err != nil {
-		return Result{}, err
-	}
-	return r.rebuild(ctx, all)
-}
-
 // rebuild builds and writes the states of exactly the given requests, which
 // must include every request on their serials, and deletes their rows left in
 // another month.
@@ -237,25 +223,31 @@ func (r *Refresher) strings(ctx context.Context, q string, args ...any) ([]strin
 	return out, rows.Err()
 }
 
-// Run refreshes every interval, and Settle after the previous refresh when
-// Committed was called since, until ctx ends, logging failures and going on.
+// Run refreshes until ctx ends, logging failures and going on: interval
+// after the previous refresh ended (the catch-up path, which also sees rows
+// other processes wrote), or Settle after it when Committed was called
+// since. Each refresh restarts both waits, so refreshes never run back to
+// back.
 func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	for {
 		if _, err := r.Refresh(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("refresh request states", "err", err)
 		}
 		ended := time.Now()
+		poll := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
+			poll.Stop()
 			return
-		case <-t.C:
+		case <-poll.C:
 		case <-r.kick:
+			poll.Stop()
+			settle := time.NewTimer(time.Until(ended.Add(r.Settle)))
 			select {
 			case <-ctx.Done():
+				settle.Stop()
 				return
-			case <-time.After(time.Until(ended.Add(r.Settle))):
+			case <-settle.C:
 			}
 		}
 	}
@@ -289,7 +281,7 @@ type staleRow struct {
 	month     uint32 // toYYYYMM(opened_date) of the old row
 }
 
-// staleRows finds, for the states about to be written, rows of the same
+// staleRows finds, for the states just written, rows of the same
 // requests in another partition (another month of opened_date): FINAL would
 // never collapse those with the new rows.
 func (r *Refresher) staleRows(ctx context.Context, states []Request) ([]staleRow, error) {

@@ -29,7 +29,7 @@ func NewOwnDatabase(dsn, name, command string, log *slog.Logger) (OwnDatabase, e
 		return OwnDatabase{}, err
 	}
 	if db := strings.Trim(u.Path, "/"); db != "" && db != name {
-		log.Info(command+" works in a database of its own; the database of --clickhouse is ignored",
+		log.Info(command+" works in a database of its own; the database named in the DSN is ignored",
 			"ignored", db, "database", name)
 	}
 	u.Path = ""

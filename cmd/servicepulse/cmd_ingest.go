@@ -44,7 +44,7 @@ func (f *ingestFlags) register(fs *cli.FlagSet) {
 	fs.StringVar(&f.memLimit, "memory-limit", "256MiB", "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; 0 disables")
 	fs.Env("memory-limit", "SERVICEPULSE_MEMORY_LIMIT")
 	fs.Check("memory-limit", func(v string) error { _, err := cli.ParseBytes(v); return err })
-	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events this often; 0: leave it to `servicepulse refresh`")
+	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events at least this often, and soon after each commit; 0: leave it to `servicepulse refresh`")
 }
 
 func (f *ingestFlags) config() ingest.Config {

@@ -112,7 +112,7 @@ var ErrHelpShown = errors.New("help shown")
 // `PROGRAM CMD help` show the help, as -h does; an answered -h is success.
 func (a *App) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 || isHelp(args[0]) && len(args) == 1 {
-		a.PrintUsage(os.Stdout)
+		a.printUsage(os.Stdout)
 		return nil
 	}
 	if isHelp(args[0]) {
@@ -148,8 +148,8 @@ func (a *App) SummaryOf(path string) string {
 	return ""
 }
 
-// PrintUsage writes the program's help: the commands and their summaries.
-func (a *App) PrintUsage(w io.Writer) {
+// printUsage writes the program's help: the commands and their summaries.
+func (a *App) printUsage(w io.Writer) {
 	fs := a.NewFlagSet("", "")
 	names := make([]string, 0, len(a.Commands))
 	for n := range a.Commands {

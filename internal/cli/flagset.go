@@ -192,12 +192,19 @@ func (fs *FlagSet) flagOf(field string) (string, bool) {
 	return "", false
 }
 
-// kebab writes a Go name in kebab case: UntilIdleMax → until-idle-max.
+// kebab writes a Go name in kebab case, an initialism as one word:
+// UntilIdleMax → until-idle-max, OrgID → org-id, PIIKey → pii-key.
 func kebab(name string) string {
+	rs := []rune(name)
 	var b strings.Builder
-	for i, r := range name {
+	for i, r := range rs {
 		if unicode.IsUpper(r) {
-			if i > 0 {
+			// A word starts at an upper-case letter after a lower-case one,
+			// or at the last capital of an initialism followed by lower case.
+			prevLower := i > 0 && unicode.IsLower(rs[i-1])
+			endsInitialism := i > 0 && unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) &&
+				!plural(rs, i+1) // IDs is one word
+			if prevLower || endsInitialism {
 				b.WriteByte('-')
 			}
 			r = unicode.ToLower(r)
@@ -205,6 +212,12 @@ func kebab(name string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// plural reports whether rs[i] is the s of a plural initialism: the last
+// letter, or one before an upper-case letter.
+func plural(rs []rune, i int) bool {
+	return rs[i] == 's' && (i+1 == len(rs) || unicode.IsUpper(rs[i+1]))
 }
 
 // masked returns v as help and usage errors may show it.

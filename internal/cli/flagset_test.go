@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -108,7 +107,7 @@ func TestInvalidNamesTheFlags(t *testing.T) {
 		{fields.Errorf("RetryMin", "0s", "must be positive"), "RetryMin 0s: must be positive"},
 	}
 	for _, c := range cases {
-		got := fs.Invalid(fmt.Errorf("config: %w", c.err))
+		got := fs.Invalid(c.err)
 		var u UsageError
 		if !errors.As(got, &u) || u.Msg != c.want {
 			t.Errorf("Invalid(%v) = %#v, want usage error %q", c.err, got, c.want)
@@ -121,5 +120,16 @@ func TestInvalidNamesTheFlags(t *testing.T) {
 	}
 	if fs.Invalid(nil) != nil {
 		t.Error("Invalid(nil) is not nil")
+	}
+}
+
+func TestKebab(t *testing.T) {
+	for in, want := range map[string]string{
+		"Workers": "workers", "UntilIdleMax": "until-idle-max", "OrgID": "org-id", "PIIKey": "pii-key",
+		"URL": "url", "IDs": "ids", "BatchRows": "batch-rows", "HTTPServer": "http-server",
+	} {
+		if got := kebab(in); got != want {
+			t.Errorf("kebab(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -20,14 +20,14 @@ func (g *GrafanaFlags) Register(fs *FlagSet) {
 	fs.StringVar(&g.Config.URL, "grafana-url", "", "Grafana's base URL, e.g. http://localhost:3000 (required)")
 	fs.Field("URL", "grafana-url")
 	fs.Env("grafana-url", "GRAFANA_URL")
-	RegisterGrafanaCredentials(fs)
+	registerGrafanaCredentials(fs)
 	fs.Int64Var(&g.Config.OrgID, "org-id", 0, "organisation to provision with basic auth (default: the user's current one)")
 	fs.DurationVar(&g.Config.Timeout, "timeout", 30*time.Second, "timeout of each request to Grafana")
 }
 
-// RegisterGrafanaCredentials lists in fs's help the variables holding
+// registerGrafanaCredentials lists in fs's help the variables holding
 // Grafana's credentials, for a command that reads no other Grafana flag.
-func RegisterGrafanaCredentials(fs *FlagSet) {
+func registerGrafanaCredentials(fs *FlagSet) {
 	fs.ReadsEnv("GRAFANA_TOKEN", "Grafana service account token (or GRAFANA_USER and GRAFANA_PASSWORD)", true)
 	fs.ReadsEnv("GRAFANA_USER", "Grafana user, for basic auth", false)
 	fs.ReadsEnv("GRAFANA_PASSWORD", "Grafana user's password, for basic auth", true)
@@ -39,7 +39,7 @@ func RegisterGrafanaCredentials(fs *FlagSet) {
 // config they hold (zero when the URL is not set).
 func GrafanaFromEnv(fs *FlagSet) func() dashboards.GrafanaConfig {
 	fs.ReadsEnv("SERVICEPULSE_GRAFANA_URL", "a running Grafana to provision (else only the provisioning files are written)", false)
-	RegisterGrafanaCredentials(fs)
+	registerGrafanaCredentials(fs)
 	fs.Field("Grafana", "$SERVICEPULSE_GRAFANA_URL")
 	return func() dashboards.GrafanaConfig {
 		g := GrafanaFlags{Config: dashboards.GrafanaConfig{URL: os.Getenv("SERVICEPULSE_GRAFANA_URL"), Timeout: 30 * time.Second}}

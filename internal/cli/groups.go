@@ -23,7 +23,7 @@ func (k *KafkaFlags) Register(fs *FlagSet) {
 	fs.StringVar(&k.Brokers, "brokers", "127.0.0.1:9092", "Kafka bootstrap addresses, comma-separated")
 	fs.Env("brokers", "SERVICEPULSE_BROKERS")
 	fs.Check("brokers", func(v string) error {
-		if len(SplitList(v)) == 0 {
+		if len(splitList(v)) == 0 {
 			return errors.New("give at least one Kafka address host:port")
 		}
 		return nil
@@ -31,7 +31,7 @@ func (k *KafkaFlags) Register(fs *FlagSet) {
 }
 
 // BrokerList is --brokers as a list.
-func (k *KafkaFlags) BrokerList() []string { return SplitList(k.Brokers) }
+func (k *KafkaFlags) BrokerList() []string { return splitList(k.Brokers) }
 
 // ClickHouseFlags locate the ClickHouse server: --clickhouse.
 type ClickHouseFlags struct {

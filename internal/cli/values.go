@@ -9,8 +9,8 @@ import (
 	"servicepulse/metrics"
 )
 
-// SplitList splits a comma-separated list, dropping blanks.
-func SplitList(s string) []string {
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
 	var out []string
 	for _, b := range strings.Split(s, ",") {
 		if b = strings.TrimSpace(b); b != "" {

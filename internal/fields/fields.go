@@ -9,6 +9,7 @@ package fields
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -19,15 +20,37 @@ type Error struct {
 	// Value is the field's value as written in the message, if it helps:
 	// "Workers 65: must be …", "Period: is required".
 	Value string
-	// Problem says what is wrong and what to do. It may name other fields
-	// as {Field}, which Translate rewrites too.
+	// Problem says what is wrong and what to do. The other fields it names
+	// (Others) stand in it as markers, written by name when printed.
 	Problem string
+	// Others are the other fields Problem names, by Go name.
+	Others []string
 }
 
+// marker stands for the i-th other field in Problem. A message holds no
+// NUL, so no value can pass for a marker.
+func marker(i int) string { return "\x00" + strconv.Itoa(i) + "\x00" }
+
 // Errorf returns an *Error for field with value v (formatted with %v; nil
-// for none) and the problem format, args.
+// for none) and the problem format, args. The format may name other fields
+// as {Field}. Only the format's braces are read so, never the arguments':
+// a value "a{b}" is printed as it is.
 func Errorf(field string, v any, format string, args ...any) error {
-	e := &Error{Field: field, Problem: fmt.Sprintf(format, args...)}
+	e := &Error{Field: field}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(format, '{')
+		j := strings.IndexByte(format, '}')
+		if i < 0 || j < i {
+			break
+		}
+		b.WriteString(format[:i])
+		b.WriteString(marker(len(e.Others)))
+		e.Others = append(e.Others, format[i+1:j])
+		format = format[j+1:]
+	}
+	b.WriteString(format)
+	e.Problem = fmt.Sprintf(b.String(), args...)
 	if v != nil {
 		e.Value = fmt.Sprint(v)
 	}
@@ -38,13 +61,8 @@ func (e *Error) Error() string { return e.message(func(f string) string { return
 
 func (e *Error) message(name func(string) string) string {
 	problem := e.Problem
-	for {
-		i := strings.Index(problem, "{")
-		j := strings.Index(problem, "}")
-		if i < 0 || j < i {
-			break
-		}
-		problem = problem[:i] + name(problem[i+1:j]) + problem[j+1:]
+	for i, f := range e.Others {
+		problem = strings.Replace(problem, marker(i), name(f), 1)
 	}
 	s := name(e.Field)
 	if e.Value != "" {
@@ -53,22 +71,34 @@ func (e *Error) message(name func(string) string) string {
 	return s + ": " + problem
 }
 
-// Translate rewrites an *Error in err's chain with the names that name
+// Translate rewrites the *Error in err's chain with the names that name
 // gives (Go field → what the user sets, e.g. "Workers" → "--workers"); a
-// field name gives no name for keeps its Go name. Other errors are returned
-// as they are.
+// field name gives no name for keeps its Go name. The rest of err's
+// message (a prefix, the other errors of an errors.Join) stays, and the
+// result still matches err with errors.Is and errors.As. An err without an
+// *Error is returned as it is.
 func Translate(err error, name func(field string) (string, bool)) error {
 	var fe *Error
 	if !errors.As(err, &fe) {
 		return err
 	}
-	return errors.New(fe.message(func(f string) string {
+	named := fe.message(func(f string) string {
 		if n, ok := name(f); ok {
 			return n
 		}
 		return f
-	}))
+	})
+	return translated{err: err, msg: strings.Replace(err.Error(), fe.Error(), named, 1)}
 }
+
+// translated is an error with the field names of its *Error rewritten.
+type translated struct {
+	err error
+	msg string
+}
+
+func (t translated) Error() string { return t.msg }
+func (t translated) Unwrap() error { return t.err }
 
 // Names is a name function of Translate from a map.
 func Names(m map[string]string) func(string) (string, bool) {

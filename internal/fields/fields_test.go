@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestTranslate(t *testing.T) {
 			"UntilIdleMax 2s: must be longer than UntilIdle 5s", "--until-idle-max 2s: must be longer than --until-idle 5s"},
 		{Errorf("Group", nil, "must not be empty"), "Group: must not be empty", "Group: must not be empty"},
 		{fmt.Errorf("ingest config: %w", Errorf("Workers", 0, "must be positive")),
-			"ingest config: Workers 0: must be positive", "--workers 0: must be positive"},
+			"ingest config: Workers 0: must be positive", "ingest config: --workers 0: must be positive"},
 	}
 	for _, c := range cases {
 		if got := c.err.Error(); got != c.lib {
@@ -30,5 +31,20 @@ func TestTranslate(t *testing.T) {
 	plain := fmt.Errorf("other")
 	if Translate(plain, Names(names)) != plain {
 		t.Error("Translate changed an error that is not a field error")
+	}
+}
+
+// TestTranslateKeepsTheRest: a prefix, the other errors of a Join and the
+// error's identity survive; a value with braces is not read as a field.
+func TestTranslateKeepsTheRest(t *testing.T) {
+	sentinel := errors.New("disk full")
+	err := errors.Join(fmt.Errorf("demo config: %w", Errorf("Database", `"a{Dir}"`, "bad name {Dir}")), sentinel)
+	got := Translate(err, Names(map[string]string{"Database": "--database", "Dir": "--dir"}))
+	if want := "demo config: --database \"a{Dir}\": bad name --dir\ndisk full"; got.Error() != want {
+		t.Errorf("Translate = %q, want %q", got, want)
+	}
+	var fe *Error
+	if !errors.Is(got, sentinel) || !errors.As(got, &fe) || fe.Field != "Database" {
+		t.Errorf("the translated error lost its chain: Is(sentinel) %v, As(*Error) %v", errors.Is(got, sentinel), errors.As(got, &fe))
 	}
 }
