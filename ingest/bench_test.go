@@ -2,17 +2,14 @@ package ingest_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"servicepulse/generator"
 	"servicepulse/ingest"
-	"servicepulse/internal/testenv"
-	"servicepulse/sql"
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/transform"
-	"servicepulse/warehouse"
 )
 
 // benchBatch decodes generated traffic into one batch of about n messages.
@@ -44,17 +41,8 @@ func benchBatch(b *testing.B, n int) *ingest.Batch {
 // BenchmarkIntegrationClickHouseSink measures writing one 50k-message batch
 // into the real ClickHouse server (the raw bound of the pipeline).
 func BenchmarkIntegrationClickHouseSink(b *testing.B) {
-	dsn, _ := testenv.FreshDatabase(b)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
-		b.Fatal(err)
-	}
+	conn := pipelinetest.Migrated(b, "", slog.New(slog.DiscardHandler))
 	batch := benchBatch(b, 50000)
 	sink := ingest.NewClickHouseSink(conn)
 	b.ResetTimer()

@@ -33,18 +33,6 @@ func restated(t *testing.T, rows []pipelinetest.Row, changes map[string]map[stri
 	return out
 }
 
-// value is the expected value of kpi for group in c.
-func value(t *testing.T, c *pipelinetest.Case, kpi, group string) float64 {
-	t.Helper()
-	for _, r := range c.Expected {
-		if r.KPI == kpi && r.Group == group {
-			return r.Value
-		}
-	}
-	t.Fatalf("%s: no expected %s of group %s", c.Dir, kpi, group)
-	return 0
-}
-
 // A late event restates the past: an acknowledged event dated in September
 // that arrives later changes September's KPIs, and only those it should;
 // October's cohort, ingested beside it, does not move.
@@ -81,8 +69,8 @@ func TestIntegrationLateEventRestates(t *testing.T) {
 		// the reply term of the score: 20 × (100 × 11/12) / 95 instead of
 		// 20 × (100 × 10/12) / 95; for A 20 × (100 × 6/7) / 95 instead of 20 × (100 × 5/7) / 95
 		metrics.EvaluationID: {
-			all: value(t, sep, metrics.EvaluationID, all) + 20*(100*11.0/12)/95 - 20*(100*10.0/12)/95,
-			ptA: value(t, sep, metrics.EvaluationID, ptA) + 20*(100*6.0/7)/95 - 20*(100*5.0/7)/95,
+			all: sep.Want(t, metrics.EvaluationID, all) + 20*(100*11.0/12)/95 - 20*(100*10.0/12)/95,
+			ptA: sep.Want(t, metrics.EvaluationID, ptA) + 20*(100*6.0/7)/95 - 20*(100*5.0/7)/95,
 		},
 	})
 	// Nothing else moves: R03 is still open and unvisited past its on-site

@@ -10,10 +10,7 @@ import (
 	"time"
 
 	"servicepulse/internal/pipelinetest"
-	"servicepulse/internal/testenv"
 	"servicepulse/reports"
-	"servicepulse/sql"
-	"servicepulse/warehouse"
 )
 
 // BenchmarkIntegrationQuarterReport builds the report of 2026-Q3 over
@@ -28,17 +25,9 @@ func BenchmarkIntegrationQuarterReport(b *testing.B) {
 			b.Fatalf("SERVICEPULSE_BENCH_REQUESTS %q: %v", s, err)
 		}
 	}
-	dsn, _ := testenv.FreshDatabase(b)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(pipelinetest.LogSink(b), nil))
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
-		b.Fatal(err)
-	}
+	conn := pipelinetest.Migrated(b, "", log)
 	// Request k opens at 2026-03-01 + k × (214 days ÷ n); 20 partners, 2
 	// contracts; reply after 0–5 h (due 4 h), on site after 0–11 h (due 8 h),
 	// 90 % resolved, a part line on every 10th, a survey on every 3rd.

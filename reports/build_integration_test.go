@@ -68,7 +68,7 @@ func TestIntegrationBuildSeptember(t *testing.T) {
 	// The report shows the case's whole-cohort values, computed by hand in
 	// its expected.tsv (score ≈ 71.77: pass).
 	const all = pipelinetest.WholeCohort
-	if score := expected(t, c, metrics.EvaluationID, all); !near(r.Score, score) || r.Grade != "pass" {
+	if score := c.Want(t, metrics.EvaluationID, all); !near(r.Score, score) || r.Grade != "pass" {
 		t.Errorf("score %v %q, want %v pass", r.Score, r.Grade, score)
 	}
 	kpi := map[string]reports.KPIValue{}
@@ -98,8 +98,8 @@ func TestIntegrationBuildSeptember(t *testing.T) {
 		t.Errorf("reply_sla_rate met = %v, want false", m)
 	}
 	// Partners (scores by hand in the case): A ≈ 79.60 pass, B ≈ 54.04 fail.
-	a := expected(t, c, metrics.EvaluationID, "partner=PT-A")
-	b := expected(t, c, metrics.EvaluationID, "partner=PT-B")
+	a := c.Want(t, metrics.EvaluationID, "partner=PT-A")
+	b := c.Want(t, metrics.EvaluationID, "partner=PT-B")
 	if len(r.Partners) != 2 || r.Partners[0].PartnerID != "PT-A" || !near(r.Partners[0].Score, a) || r.Partners[0].Rank != 1 ||
 		r.Partners[1].PartnerID != "PT-B" || !near(r.Partners[1].Score, b) || r.Partners[1].Rank != 2 || r.Partners[1].Grade != "fail" {
 		t.Errorf("partners %+v, want PT-A %.4f rank 1, PT-B %.4f rank 2 fail", r.Partners, a, b)

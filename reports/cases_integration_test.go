@@ -18,18 +18,6 @@ func septemberCase(t *testing.T) *pipelinetest.Case {
 	return pipelinetest.LoadCase(t, casesDir+"/september")
 }
 
-// expected is the case's expected value of kpi for group.
-func expected(t *testing.T, c *pipelinetest.Case, kpi, group string) float64 {
-	t.Helper()
-	for _, r := range c.Expected {
-		if r.KPI == kpi && r.Group == group {
-			return r.Value
-		}
-	}
-	t.Fatalf("%s: no expected %s of group %s", c.Dir, kpi, group)
-	return 0
-}
-
 // local parses "2006-01-02 15:04" as Asia/Shanghai (+08:00) wall time.
 func local(s string) time.Time {
 	t, err := time.Parse("2006-01-02 15:04 -07:00", s+" +08:00")

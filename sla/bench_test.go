@@ -3,33 +3,21 @@ package sla_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
-	"servicepulse/internal/testenv"
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/sla"
-	"servicepulse/sql"
-	"servicepulse/warehouse"
 )
 
 // BenchmarkIntegrationWriteStates measures writing 20k request states (two
 // part lines and one complaint each) into the real ClickHouse server.
 func BenchmarkIntegrationWriteStates(b *testing.B) {
-	dsn, _ := testenv.FreshDatabase(b)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
-		b.Fatal(err)
-	}
+	conn := pipelinetest.Migrated(b, "", slog.New(slog.DiscardHandler))
 	opened := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	states := make([]sla.Request, 20000)
 	for i := range states {

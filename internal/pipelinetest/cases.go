@@ -355,6 +355,18 @@ func (c *Case) Check(t testing.TB, s *Stack) {
 // back as exactly v, or NaN.
 func FormatValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// Want is the case's expected value of kpi for group ("*", "partner=PT-A").
+func (c *Case) Want(t testing.TB, kpi, group string) float64 {
+	t.Helper()
+	for _, r := range c.Expected {
+		if r.KPI == kpi && r.Group == group {
+			return r.Value
+		}
+	}
+	t.Fatalf("%s: no expected %s of group %s", c.Dir, kpi, group)
+	return 0
+}
+
 // Ingest runs the case's events through a new stack: produced to Kafka (the
 // topic following each event's type), ingested, contracts loaded, request
 // states refreshed. Every message must be stored (none rejected) and every

@@ -75,14 +75,7 @@ func NewWith(t testing.TB, o Options) *Stack {
 		o.Key = Key
 	}
 	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(o.DSN), o.Log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if _, err := sql.Migrate(ctx, conn, o.Log); err != nil {
-		t.Fatal(err)
-	}
+	conn := Migrated(t, o.DSN, o.Log)
 	brokers := testenv.Brokers(t)
 	cfg := ingest.DefaultConfig()
 	cfg.Brokers = brokers
@@ -94,6 +87,26 @@ func NewWith(t testing.TB, o Options) *Stack {
 		t.Fatal(err)
 	}
 	return &Stack{DSN: o.DSN, Conn: conn, Brokers: brokers, Config: cfg, Log: o.Log, Key: o.Key}
+}
+
+// Migrated connects to the database of dsn ("" for a fresh one on the
+// ClickHouse server under test) and migrates it; the connection is closed
+// when the test ends.
+func Migrated(t testing.TB, dsn string, log *slog.Logger) driver.Conn {
+	t.Helper()
+	if dsn == "" {
+		dsn, _ = testenv.FreshDatabase(t)
+	}
+	ctx := context.Background()
+	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
 
 // LoadContracts loads a contracts file (YAML text) into the stack's database.
