@@ -58,6 +58,19 @@ func TestComposeMatchesCLI(t *testing.T) {
 	if !strings.HasPrefix(c.Services["kafka"].Image, "apache/kafka:") {
 		t.Errorf("kafka image %q: want the official apache/kafka image", c.Services["kafka"].Image)
 	}
+	// The apache/kafka image writes its log to its own default directory
+	// unless KAFKA_LOG_DIRS says otherwise: the topics must live in the
+	// mounted volume, or a recreated container loses them.
+	kafka := c.Services["kafka"]
+	logDir, mounted := kafka.Environment["KAFKA_LOG_DIRS"], false
+	for _, v := range kafka.Volumes {
+		if _, target, ok := strings.Cut(v, ":"); ok && strings.TrimSuffix(target, ":rw") == logDir {
+			mounted = true
+		}
+	}
+	if logDir == "" || !mounted {
+		t.Errorf("kafka: KAFKA_LOG_DIRS %q is not the target of one of its volumes %v: its topics would not survive the container", logDir, kafka.Volumes)
+	}
 	if !slices.Contains(c.Services["kafka"].Ports, "9092:9092") {
 		t.Error("kafka does not publish 9092")
 	}
