@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -55,18 +54,10 @@ func EnsureClickHouse(ctx context.Context, cfg ClickHouseConfig, log *slog.Logge
 		return s, nil
 	}
 
-	if s.bin, err = findServer(); err != nil {
-		if !cfg.Install {
-			return nil, fmt.Errorf("%w; install it with `apt-get install -y clickhouse-server clickhouse-client`", err)
-		}
-		if err := install(ctx, log); err != nil {
-			return nil, err
-		}
-		if s.bin, err = findServer(); err != nil {
-			return nil, fmt.Errorf("after apt-get install: %w", err)
-		}
+	if s.bin, err = ensureServer(ctx, cfg.Install, log); err != nil {
+		return nil, err
 	}
-	if err := writeServerConfig(cfg); err != nil {
+	if err := writeServerConfig(cfg, nil); err != nil {
 		return nil, err
 	}
 	if err := s.Start(ctx); err != nil {
@@ -111,69 +102,21 @@ func (s *ClickHouseServer) Start(ctx context.Context) error {
 		return fmt.Errorf("clickhouse server in %s already runs (pid %d)", s.cfg.Dir, s.cmd.Process.Pid)
 	}
 
-	var files []*os.File
-	defer func() {
-		for _, f := range files {
-			f.Close() // the child has its own copies
-		}
-	}()
-	for _, name := range []string{"stdout.log", "stderr.log"} {
-		f, err := os.OpenFile(filepath.Join(s.cfg.Dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return fmt.Errorf("start clickhouse: %w", err)
-		}
-		files = append(files, f)
-	}
-	// Not CommandContext: ctx bounds the start, not the server's life.
-	cmd := exec.Command(s.bin, "--config-file="+filepath.Join(s.cfg.Dir, "config.xml"))
-	cmd.Dir = s.cfg.Dir
-	cmd.Stdout, cmd.Stderr = files[0], files[1]
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if !s.cfg.Detach {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
-	}
-	if err := cmd.Start(); err != nil {
+	cmd, done, err := startChild(s.cfg.Dir, s.pidFile(), s.cfg.Detach, s.bin, "--config-file="+filepath.Join(s.cfg.Dir, "config.xml"))
+	if err != nil {
 		return fmt.Errorf("start clickhouse: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	pid := cmd.Process.Pid
-	s.log.Info("started clickhouse server", "pid", pid, "dir", s.cfg.Dir, "tcp_port", s.cfg.TCPPort, "detach", s.cfg.Detach)
-	if err := os.WriteFile(s.pidFile(), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		stop(cmd, done, nil, 0)
-		return fmt.Errorf("write pid file: %w", err)
-	}
-
-	if err := s.waitReady(ctx, cmd, done); err != nil {
+	s.log.Info("started clickhouse server", "pid", cmd.Process.Pid, "dir", s.cfg.Dir, "tcp_port", s.cfg.TCPPort, "detach", s.cfg.Detach)
+	ready := func(ctx context.Context) bool { return ping(ctx, s.cfg.HTTPPort) }
+	what := fmt.Sprintf("clickhouse-server (http://127.0.0.1:%d/ping)", s.cfg.HTTPPort)
+	if err := waitReady(ctx, what, s.cfg.StartTimeout, done, ready); err != nil {
 		stop(cmd, done, nil, 0)
 		os.Remove(s.pidFile())
-		return fmt.Errorf("%w\n%s", err, s.logTail())
+		return fmt.Errorf("%w (%s)\n%s", err, cmd.ProcessState, s.logTail())
 	}
 	s.cmd, s.done = cmd, done
 	s.log.Info("clickhouse server ready", "dsn", s.DSN())
 	return nil
-}
-
-func (s *ClickHouseServer) waitReady(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if ping(ctx, s.cfg.HTTPPort) {
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("clickhouse-server exited while starting (%s)", cmd.ProcessState)
-		case <-ctx.Done():
-			return fmt.Errorf("clickhouse-server did not answer http://127.0.0.1:%d/ping within %s: %w", s.cfg.HTTPPort, s.cfg.StartTimeout, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }
 
 // Stop stops the server: SIGTERM, then SIGKILL if it has not exited after
@@ -226,13 +169,7 @@ func (s *ClickHouseServer) pidFile() string { return filepath.Join(s.cfg.Dir, pi
 // stderr when the error log is empty (it fails before opening its log when
 // the config is bad).
 func (s *ClickHouseServer) logTail() string {
-	for _, name := range []string{"log/clickhouse-server.err.log", "stderr.log"} {
-		p := filepath.Join(s.cfg.Dir, name)
-		if t := tail(p, 15); t != "" {
-			return "last lines of " + p + ":\n" + t
-		}
-	}
-	return "the server wrote nothing to " + filepath.Join(s.cfg.Dir, "log") + " or stderr.log"
+	return logTail(s.cfg.Dir, "log/clickhouse-server.err.log", "stderr.log")
 }
 
 func tail(path string, lines int) string {
@@ -281,35 +218,11 @@ func ping(ctx context.Context, port int) bool {
 // have been reused since).
 func StopFromPIDFile(dir string) error {
 	p := filepath.Join(dir, pidFileName)
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+	pid, err := termPIDFile(p, "clickhouse-server")
 	if err != nil {
-		return fmt.Errorf("read pid file: %w", err)
+		return err
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 1 {
-		return fmt.Errorf("pid file %s holds %q, not a process id", p, strings.TrimSpace(string(b)))
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return os.Remove(p) // the process is gone
-	}
-	if !strings.Contains(string(cmdline), "clickhouse-server") {
-		return fmt.Errorf("pid %d of %s is not clickhouse-server (%q); not stopping it", pid, p, strings.ReplaceAll(string(cmdline), "\x00", " "))
-	}
-	syscall.Kill(pid, syscall.SIGTERM)
-	for deadline := time.Now().Add(30 * time.Second); alive(pid); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			deadline = time.Now().Add(time.Hour)
-		}
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove pid file: %w", err)
-	}
-	return nil
+	return awaitExit(pid, p, 30*time.Second)
 }
 
 // alive reports whether pid exists and is not a zombie: a server started by

@@ -9,3 +9,5 @@ var (
 )
 
 const PIDFileName = pidFileName
+
+var FindZooKeeper = findZooKeeper

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 )
 
 // findServer returns the path of the clickhouse-server binary. The Debian
@@ -24,19 +25,44 @@ func findServer() (string, error) {
 	return "", errors.New("clickhouse-server not found on PATH, in /usr/bin or in /usr/sbin")
 }
 
+// ensureServer returns the clickhouse-server binary, installing the Debian
+// packages first if it is missing and allowInstall.
+func ensureServer(ctx context.Context, allowInstall bool, log *slog.Logger) (string, error) {
+	bin, err := findServer()
+	if err == nil {
+		return bin, nil
+	}
+	if !allowInstall {
+		return "", fmt.Errorf("%w; install it with `apt-get install -y clickhouse-server clickhouse-client`", err)
+	}
+	if err := install(ctx, log); err != nil {
+		return "", err
+	}
+	if bin, err = findServer(); err != nil {
+		return "", fmt.Errorf("after apt-get install: %w", err)
+	}
+	return bin, nil
+}
+
 // install installs the Debian packages of ClickHouse, logging apt-get's
 // output line by line.
 func install(ctx context.Context, log *slog.Logger) error {
-	const manual = "apt-get install -y clickhouse-server clickhouse-client"
+	return aptInstall(ctx, log, "clickhouse-server", "clickhouse-server", "clickhouse-client")
+}
+
+// aptInstall runs apt-get update, then apt-get install with args, for the
+// program what, logging apt-get's output line by line.
+func aptInstall(ctx context.Context, log *slog.Logger, what string, args ...string) error {
+	manual := "apt-get install -y " + strings.Join(args, " ")
 	if os.Geteuid() != 0 {
-		return fmt.Errorf("clickhouse-server is not installed and installing it needs root; run `sudo %s`", manual)
+		return fmt.Errorf("%s is not installed and installing it needs root; run `sudo %s`", what, manual)
 	}
 	apt, err := exec.LookPath("apt-get")
 	if err != nil {
-		return fmt.Errorf("clickhouse-server is not installed and apt-get is missing (not Debian or Ubuntu?); install ClickHouse by hand: %w", err)
+		return fmt.Errorf("%s is not installed and apt-get is missing (not Debian or Ubuntu?); install it by hand: %w", what, err)
 	}
-	log.Info("installing clickhouse-server with apt-get")
-	for _, args := range [][]string{{"update"}, {"install", "-y", "clickhouse-server", "clickhouse-client"}} {
+	log.Info("installing "+what+" with apt-get", "packages", args)
+	for _, args := range [][]string{{"update"}, append([]string{"install", "-y"}, args...)} {
 		cmd := exec.CommandContext(ctx, apt, args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		out := &lineLogger{log: log.With("cmd", "apt-get "+args[0])}

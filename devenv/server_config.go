@@ -13,8 +13,9 @@ import (
 var etcDir = "/etc/clickhouse-server"
 
 // writeServerConfig writes config.xml and users.xml into cfg.Dir, made from
-// the package's own files so that they fit the installed version.
-func writeServerConfig(cfg ClickHouseConfig) error {
+// the package's own files so that they fit the installed version. edit, if
+// not nil, rewrites the config further (a cluster node's settings).
+func writeServerConfig(cfg ClickHouseConfig, edit func(string) string) error {
 	src, err := os.ReadFile(filepath.Join(etcDir, "config.xml"))
 	if err != nil {
 		return fmt.Errorf("read clickhouse config: %w", err)
@@ -26,6 +27,9 @@ func writeServerConfig(cfg ClickHouseConfig) error {
 	conf, err := serverConfig(string(src), cfg)
 	if err != nil {
 		return err
+	}
+	if edit != nil {
+		conf = edit(conf)
 	}
 	for _, d := range []string{"data", "log"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {

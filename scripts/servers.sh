@@ -1,7 +1,8 @@
 # Sourced by test.sh and bench.sh: installs what is missing (Debian's
-# ClickHouse 18.16, npm's chdb@3.4.0), builds servicepulse, and starts a
-# private ClickHouse on 19000/18123 and the embedded broker on 19092, stopped
-# again when the calling script exits. Exports the SERVICEPULSE_* variables.
+# ClickHouse 18.16 and ZooKeeper, npm's chdb@3.4.0), builds servicepulse, and
+# starts a private ClickHouse on 19000/18123, a 2 x 2 ClickHouse cluster with
+# ZooKeeper on free ports, and the embedded broker on 19092, stopped again
+# when the calling script exits. Exports the SERVICEPULSE_* variables.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=$root/.cache
 work=$cache/servers
@@ -13,6 +14,12 @@ step "ClickHouse 18.16 server (Debian package)"
 if ! command -v clickhouse-server >/dev/null 2>&1 && [ ! -x /usr/sbin/clickhouse-server ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client
+fi
+
+step "ZooKeeper for the ClickHouse cluster (Debian package, with a JRE)"
+if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper
 fi
 
 step "Chromium for the report's browser test (Debian package)"
@@ -35,18 +42,27 @@ sp=$cache/bin/servicepulse
 
 server_pids=()
 stop_servers() {
+  "$sp" clickhouse stop --dir "$work/cluster" >/dev/null 2>&1 || true
   "$sp" clickhouse stop --dir "$work/clickhouse" >/dev/null 2>&1 || true
   for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
 }
 trap stop_servers EXIT
 
-step "start ClickHouse and the Kafka broker"
+step "start ClickHouse, a 2 x 2 ClickHouse cluster and the Kafka broker"
 "$sp" clickhouse start --dir "$work/clickhouse" --tcp-port 19000 --http-port 18123
+# The cluster starts afresh: a run killed before its trap may have left one.
+"$sp" clickhouse stop --dir "$work/cluster"
+rm -rf "$work/cluster"
+"$sp" clickhouse start --dir "$work/cluster" --shards 2 --replicas 2 >"$work/cluster.json"
+cluster_dsn=$(grep -o '"dsn": "[^"]*"' "$work/cluster.json" | cut -d'"' -f4)
+test -n "$cluster_dsn" || { echo "no dsn in $work/cluster.json" >&2; exit 1; }
 rm -rf "$work/broker"
 "$sp" broker --addr 127.0.0.1:19092 --data-dir "$work/broker" >"$work/broker.log" 2>&1 &
 server_pids+=($!)
 
 export SERVICEPULSE_CLICKHOUSE=clickhouse://127.0.0.1:19000
+export SERVICEPULSE_CLICKHOUSE_CLUSTER_DSN=$cluster_dsn
+export SERVICEPULSE_CLICKHOUSE_CLUSTER=servicepulse
 export SERVICEPULSE_BROKERS=127.0.0.1:19092
 export CHDB_LIB_PATH=$chdb_lib
 export SERVICEPULSE_BIN=$sp

@@ -33,8 +33,8 @@ func init() {
 			"bench": {Summary: "measure raw ClickHouse insert rate, end-to-end rate and worker memory", Run: runBench, Subs: []cli.Subcommand{
 				{Name: "kpi", Summary: "load generated request states and time every KPI of the catalog for one quarter"}}},
 			"clickhouse": {Summary: "start or stop a local ClickHouse server (development, tests)", Run: runClickHouse, Subs: []cli.Subcommand{
-				{Name: "start", Summary: "start a local ClickHouse server in --dir, installing it if needed; prints its DSN"},
-				{Name: "stop", Summary: "stop the local ClickHouse server whose pid file is in --dir"}}},
+				{Name: "start", Summary: "start a local ClickHouse server in --dir, installing it if needed; prints its DSN (with --shards/--replicas: a cluster with ZooKeeper, as JSON)"},
+				{Name: "stop", Summary: "stop the local ClickHouse server or cluster whose pid files are in --dir"}}},
 			"contracts": {Summary: "check or load a contracts file (SLA terms, targets, weights) into ClickHouse", Run: runContracts, Subs: []cli.Subcommand{
 				{Name: "load", Args: "FILE", Summary: "check a contracts file and load its versions into ClickHouse"},
 				{Name: "check", Args: "FILE", Summary: "check a contracts file (YAML, terms, KPI ids) without a server"}}},

@@ -1,0 +1,52 @@
+package devenv
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// The package config's own cluster elements, replaced by a node's: its
+// remote_servers holds test clusters on port 9000, and the others name
+// substitutions (incl) from a file we do not write.
+var clusterElements = []*regexp.Regexp{
+	regexp.MustCompile(`(?s)<remote_servers[^>]*>.*?</remote_servers>`),
+	regexp.MustCompile(`(?s)<remote_servers[^>]*/>`),
+	regexp.MustCompile(`(?s)<zookeeper[^>]*/>`),
+	regexp.MustCompile(`(?s)<zookeeper[^>]*>.*?</zookeeper>`),
+	regexp.MustCompile(`(?s)<macros[^>]*/>`),
+	regexp.MustCompile(`(?s)<macros[^>]*>.*?</macros>`),
+	regexp.MustCompile(`(?s)<distributed_ddl>.*?</distributed_ddl>`),
+}
+
+// clusterNodeConfig rewrites a server config made by serverConfig for node
+// self of cluster name: its interserver port (replicas fetch parts from
+// each other on 127.0.0.1), ZooKeeper on 127.0.0.1:zkPort, the macros
+// {shard}, {replica} and {cluster}, the distributed DDL queue, and
+// remote_servers with the one cluster of nodes, in which a shard's replicas
+// replicate themselves (internal_replication), so that a Distributed insert
+// writes each row to one replica only.
+func clusterNodeConfig(conf, name string, nodes []ClusterNode, self ClusterNode, zkPort int) string {
+	for _, re := range clusterElements {
+		conf = re.ReplaceAllString(conf, "")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "    <interserver_http_port>%d</interserver_http_port>\n", self.InterserverPort)
+	b.WriteString("    <interserver_http_host>127.0.0.1</interserver_http_host>\n")
+	fmt.Fprintf(&b, "    <zookeeper>\n        <node><host>127.0.0.1</host><port>%d</port></node>\n    </zookeeper>\n", zkPort)
+	fmt.Fprintf(&b, "    <macros>\n        <cluster>%s</cluster>\n        <shard>%d</shard>\n        <replica>%d</replica>\n    </macros>\n", name, self.Shard, self.Replica)
+	b.WriteString("    <distributed_ddl>\n        <path>/clickhouse/task_queue/ddl</path>\n    </distributed_ddl>\n")
+	fmt.Fprintf(&b, "    <remote_servers>\n        <%s>\n", name)
+	for i, n := range nodes {
+		if i == 0 || nodes[i-1].Shard != n.Shard {
+			b.WriteString("            <shard>\n                <internal_replication>true</internal_replication>\n")
+		}
+		fmt.Fprintf(&b, "                <replica><host>127.0.0.1</host><port>%d</port></replica>\n", n.TCPPort)
+		if i == len(nodes)-1 || nodes[i+1].Shard != n.Shard {
+			b.WriteString("            </shard>\n")
+		}
+	}
+	fmt.Fprintf(&b, "        </%s>\n    </remote_servers>\n", name)
+	end := rootEnd.FindStringIndex(conf) // serverConfig checked there is one
+	return conf[:end[0]] + b.String() + conf[end[0]:]
+}
