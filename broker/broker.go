@@ -1,5 +1,7 @@
 // Package broker runs an embedded Kafka broker (kfake, a real implementation of
-// the Kafka wire protocol) for development, the demo, tests and benchmarks.
+// the Kafka wire protocol) for development, the demo, tests and benchmarks, or
+// a local cluster of several (Config.Brokers) whose nodes tests can remove,
+// add and move partition leaders between.
 // Production uses a real Kafka cluster: no other package of servicepulse may
 // depend on this one, except tests and the commands that start a local stack.
 package broker
@@ -10,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -26,6 +29,12 @@ type Config struct {
 	// Partitions is the number of partitions of auto-created topics.
 	// Default: 4.
 	Partitions int
+	// Brokers is the number of brokers, node ids 0 to Brokers-1, each
+	// leading some of the partitions. With a port in Addr they listen on
+	// that port and the ones after it; with port 0, each on a free port.
+	// kfake keeps one copy of the data: several brokers exercise clients'
+	// routing, retries and rebalances, not replication. Default: 1.
+	Brokers int
 	// Log receives the broker's own notes (members removed by the session
 	// reaper). Default: discarded.
 	Log *slog.Logger
@@ -39,12 +48,22 @@ func (c *Config) Validate() error {
 	if c.Partitions == 0 {
 		c.Partitions = 4
 	}
+	if c.Brokers == 0 {
+		c.Brokers = 1
+	}
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil || host == "" {
 		return fmt.Errorf("broker address %q: want host:port", c.Addr)
 	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
 		return fmt.Errorf("broker address %q: port must be 0..65535", c.Addr)
+	}
+	if c.Brokers < 1 || c.Brokers > maxBrokers {
+		return fmt.Errorf("broker count %d: must be 1..%d", c.Brokers, maxBrokers)
+	}
+	if p > 0 && p+c.Brokers-1 > 65535 {
+		return fmt.Errorf("broker address %q: %d brokers need ports up to %d, past 65535", c.Addr, c.Brokers, p+c.Brokers-1)
 	}
 	if c.Partitions < 1 || c.Partitions > 1024 {
 		return fmt.Errorf("broker partitions %d: must be 1..1024", c.Partitions)
@@ -52,28 +71,51 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Broker is a running embedded broker.
+// maxBrokers bounds Config.Brokers: a local cluster for tests and
+// development, where every broker shares one process.
+const maxBrokers = 16
+
+// Broker is a running embedded broker, or cluster of brokers.
 type Broker struct {
 	cluster    *kfake.Cluster
-	addr       string
+	addrs      []string
+	nodes      *nodeListeners
 	reaper     *sessionReaper
 	stopReaper context.CancelFunc
 	reaperDone chan struct{}
 }
 
-// Start starts a single-node broker listening on cfg.Addr.
+// Start starts the broker (cfg.Brokers of them) listening on cfg.Addr.
 func Start(cfg Config) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	host, _, _ := net.SplitHostPort(cfg.Addr)
-	// kfake picks the port itself; listen ourselves so that any host and port 0 work.
+	host, port, _ := net.SplitHostPort(cfg.Addr)
+	first, _ := strconv.Atoi(port)
+	ports := make([]int, cfg.Brokers)
+	for i := range ports {
+		if first > 0 {
+			ports[i] = first + i
+		}
+	}
+	nodes := &nodeListeners{}
+	// kfake listens on 127.0.0.1 and the port it is given (0: a free one);
+	// listen ourselves on the configured host, and keep each listener so
+	// that RemoveNode can drop its open connections.
 	opts := []kfake.Opt{
-		kfake.NumBrokers(1),
+		kfake.Ports(ports...),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(cfg.Partitions),
-		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-			return net.Listen(network, cfg.Addr)
+		kfake.ListenFn(func(network, address string) (net.Listener, error) {
+			_, p, err := net.SplitHostPort(address)
+			if err != nil {
+				return nil, err
+			}
+			ln, err := net.Listen(network, net.JoinHostPort(host, p))
+			if err != nil {
+				return nil, err
+			}
+			return nodes.add(ln), nil
 		}),
 	}
 	if cfg.DataDir != "" {
@@ -83,26 +125,34 @@ func Start(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start broker on %s: %w", cfg.Addr, err)
 	}
-	addrs := c.ListenAddrs()
-	if len(addrs) == 0 {
+	listened := c.ListenAddrs()
+	if len(listened) != cfg.Brokers {
 		c.Close()
-		return nil, fmt.Errorf("start broker on %s: no listener", cfg.Addr)
+		return nil, fmt.Errorf("start broker on %s: %d listeners for %d brokers", cfg.Addr, len(listened), cfg.Brokers)
 	}
-	_, port, _ := net.SplitHostPort(addrs[0])
-	b := &Broker{cluster: c, addr: net.JoinHostPort(host, port), reaperDone: make(chan struct{})}
+	b := &Broker{cluster: c, nodes: nodes, reaperDone: make(chan struct{})}
+	// Node i is the i-th listener: kfake creates them in node order.
+	for _, a := range listened {
+		_, p, _ := net.SplitHostPort(a)
+		b.addrs = append(b.addrs, net.JoinHostPort(host, p))
+	}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	r := newSessionReaper(c, b.addr, log)
+	r := newSessionReaper(c, b.addrs, log)
 	ctx, stop := context.WithCancel(context.Background())
 	b.reaper, b.stopReaper = r, stop
 	go func() { defer close(b.reaperDone); r.run(ctx) }()
 	return b, nil
 }
 
-// Addr is the bootstrap address clients should use.
-func (b *Broker) Addr() string { return b.addr }
+// Addr is the bootstrap address of the first broker, node 0.
+func (b *Broker) Addr() string { return b.addrs[0] }
+
+// Addrs are the bootstrap addresses of every broker started, node i at
+// index i, whether or not the node was removed since.
+func (b *Broker) Addrs() []string { return slices.Clone(b.addrs) }
 
 // Close stops the broker, flushing its data directory if it has one.
 func (b *Broker) Close() {

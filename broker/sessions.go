@@ -47,12 +47,12 @@ type memberSeen struct {
 // Kafka's own expiry, where kfake does apply it, goes first.
 const gracePeriod = 2 * time.Second
 
-func newSessionReaper(c *kfake.Cluster, addr string, log *slog.Logger) *sessionReaper {
+func newSessionReaper(c *kfake.Cluster, addrs []string, log *slog.Logger) *sessionReaper {
 	tr := &kafka.Transport{DialTimeout: 2 * time.Second}
 	r := &sessionReaper{
 		log:     log,
 		tr:      tr,
-		client:  &kafka.Client{Addr: kafka.TCP(addr), Timeout: 5 * time.Second, Transport: tr},
+		client:  &kafka.Client{Addr: kafka.TCP(addrs...), Timeout: 5 * time.Second, Transport: tr},
 		groups:  map[string]map[string]*memberSeen{},
 		removed: map[string]bool{},
 	}

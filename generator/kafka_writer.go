@@ -14,7 +14,8 @@ import (
 
 // KafkaConfig says where Produce writes.
 type KafkaConfig struct {
-	// Brokers are the bootstrap addresses, host:port. Required.
+	// Brokers are the bootstrap addresses, host:port: every broker of a
+	// cluster, so that writes go on when any one of them is lost. Required.
 	Brokers []string
 	// RecordsTopic receives the service records. It must exist.
 	// Default: servicepulse.service-records.
@@ -86,7 +87,7 @@ func Produce(ctx context.Context, kc KafkaConfig, cfg Config, log *slog.Logger) 
 		// A transport of its own: kafka-go's shared default caches cluster
 		// metadata, and answers "Unknown Topic Or Partition" for a topic
 		// created after its last refresh.
-		Transport:    &kafka.Transport{},
+		Transport:    &kafka.Transport{MetadataTTL: metadataTTL(kc.Brokers)},
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    kc.BatchSize,
@@ -170,6 +171,19 @@ func Produce(ctx context.Context, kc KafkaConfig, cfg Config, log *slog.Logger) 
 	log.Info("generator: produced", "messages", written, "records", res.sum.Records, "feedback", res.sum.Feedback,
 		"malformed", res.sum.Malformed, "seconds", elapsed.Seconds(), "per_second", int(float64(written)/elapsed.Seconds()))
 	return res.sum, nil
+}
+
+// metadataTTL is how old the writer's map of partition leaders may get: 1s
+// with several bootstrap addresses, kafka-go's default (0: 6s) with one,
+// whose single broker leads every partition for good. kafka-go re-reads the
+// map only on this timer, not on a "not leader" answer or a refused
+// connection; after a broker of a 3-broker cluster was removed, its 6s
+// outlasted the retries of a write (4,912 of 10,000 messages failed).
+func metadataTTL(brokers []string) time.Duration {
+	if len(brokers) > 1 {
+		return time.Second
+	}
+	return 0
 }
 
 // compression of produced batches. Measured with 100,000 tickets against the

@@ -24,6 +24,12 @@ const (
 // newReader returns the process's consumer-group member reading both input
 // topics. CommitInterval 0 makes CommitMessages synchronous: it returns once
 // the broker stored the offsets, which the ack path relies on.
+//
+// It needs no help on a cluster: given every address in cfg.Brokers, kafka-go
+// tries them in turn to find the group's coordinator, and each partition's
+// reader looks up the partition's leader anew whenever it reconnects, so a
+// lost broker or a moved leader costs a reconnect and, for the coordinator,
+// a rebalance (cluster_kafka_integration_test.go, 3 brokers).
 func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     cfg.Brokers,

@@ -88,10 +88,60 @@ func NewLagReader(brokers []string, group string, timeout time.Duration, topics 
 // Close releases the reader's connections.
 func (r *LagReader) Close() { r.transport.CloseIdleConnections() }
 
+// lagRetryFor bounds how long Lag retries a request that a broker refused
+// as no longer its own (a leader or coordinator moved) or that a lost broker
+// failed: three times the transport's metadata TTL, so the partition map is
+// read anew in between.
+const lagRetryFor = 3 * time.Second
+
 // Lag reads the group's committed offsets and the partitions' high-water
 // marks. A topic that does not exist is an error: a lag of 0 on it would
-// claim a catch-up that never happened.
+// claim a catch-up that never happened. A request that failed because a
+// leader moved or a broker was lost is retried for up to 3s (within ctx),
+// once the cluster's new layout is known.
 func (r *LagReader) Lag(ctx context.Context) (Lag, error) {
+	deadline := time.Now().Add(lagRetryFor)
+	backoff := 100 * time.Millisecond
+	for {
+		l, err := r.lag(ctx)
+		if err == nil || !retriable(err) || ctx.Err() != nil || time.Now().Add(backoff).After(deadline) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return Lag{}, err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// errStale marks a lag request worth retrying once the metadata is fresh.
+type errStale struct{ err error }
+
+func (e errStale) Error() string { return e.err.Error() }
+func (e errStale) Unwrap() error { return e.err }
+
+// stale marks err as retriable when a broker said it is temporary (not the
+// leader, coordinator moving, …) or when it is no broker's answer at all (a
+// connection refused or lost): both pass once the client routes anew.
+func stale(err error) error {
+	var kerr kafka.Error
+	if errors.As(err, &kerr) && !kerr.Temporary() {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errStale{err}
+}
+
+func retriable(err error) bool {
+	var s errStale
+	return errors.As(err, &s)
+}
+
+func (r *LagReader) lag(ctx context.Context) (Lag, error) {
 	md, err := r.client.Metadata(ctx, &kafka.MetadataRequest{Topics: r.topics})
 	if err != nil {
 		return Lag{}, fmt.Errorf("read metadata of %v: %w", r.topics, err)
@@ -120,21 +170,15 @@ func (r *LagReader) Lag(ctx context.Context) (Lag, error) {
 	if err != nil {
 		return Lag{}, err
 	}
-	committed, err := r.client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: r.group, Topics: partitions})
-	if err != nil {
-		return Lag{}, fmt.Errorf("read committed offsets of group %q: %w", r.group, err)
-	}
-	if committed.Error != nil {
-		return Lag{}, fmt.Errorf("read committed offsets of group %q: %w", r.group, committed.Error)
-	}
-	done := map[topicPartition]int64{}
-	for topic, ps := range committed.Topics {
-		for _, p := range ps {
-			if p.Error != nil {
-				return Lag{}, fmt.Errorf("committed offset of group %q on %s/%d: %w", r.group, topic, p.Partition, p.Error)
-			}
-			done[topicPartition{topic, p.Partition}] = p.CommittedOffset
+	var all []topicPartition
+	for t, ids := range partitions {
+		for _, id := range ids {
+			all = append(all, topicPartition{t, id})
 		}
+	}
+	done, err := r.Committed(ctx, all)
+	if err != nil {
+		return Lag{}, stale(err)
 	}
 	out := Lag{Group: r.group}
 	for _, t := range slices.Sorted(maps.Keys(partitions)) {
@@ -201,13 +245,13 @@ func (r *LagReader) offsets(ctx context.Context, partitions map[string][]int, wh
 	}
 	res, err := r.client.ListOffsets(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("list offsets of %v: %w", r.topics, err)
+		return nil, fmt.Errorf("list offsets of %v: %w", r.topics, stale(err))
 	}
 	out := map[topicPartition]int64{}
 	for t, ps := range res.Topics {
 		for _, p := range ps {
 			if p.Error != nil {
-				return nil, fmt.Errorf("list offsets of %s/%d: %w", t, p.Partition, p.Error)
+				return nil, fmt.Errorf("list offsets of %s/%d: %w", t, p.Partition, stale(p.Error))
 			}
 			off := p.LastOffset
 			if off < 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"servicepulse/broker"
 	"servicepulse/internal/cli"
@@ -17,6 +18,7 @@ func runBroker(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:9092", "host:port to listen on")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory persisting topics, offsets and groups (empty: in memory)")
 	fs.IntVar(&cfg.Partitions, "partitions", 4, "partitions of auto-created topics")
+	fs.IntVar(&cfg.Brokers, "nodes", 1, "brokers to run, on --addr's port and the next ones (a local cluster for tests)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func runBroker(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("embedded kafka broker listening (development only: production uses a real Kafka cluster)",
-		"addr", b.Addr(), "data_dir", cfg.DataDir)
+		"addr", strings.Join(b.Addrs(), ","), "data_dir", cfg.DataDir)
 	<-ctx.Done()
 	log.Info("broker stopping")
 	b.Close()
