@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"servicepulse/internal/secrets"
@@ -58,9 +59,13 @@ func (c Config) Validate() error {
 	if u.Scheme != "clickhouse" {
 		return fmt.Errorf("clickhouse DSN %q: scheme must be clickhouse:// (native protocol), as in %q", shown, example)
 	}
-	host, port, err := net.SplitHostPort(u.Host)
-	if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
-		return fmt.Errorf("clickhouse DSN %q: want one host:port (the native port, usually 9000), as in %q", shown, example)
+	// Several servers (the nodes of a cluster) are comma-separated: Open
+	// connects to the first that answers.
+	for _, hp := range strings.Split(u.Host, ",") {
+		host, port, err := net.SplitHostPort(hp)
+		if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
+			return fmt.Errorf("clickhouse DSN %q: want host:port (the native port, usually 9000), or several separated by commas, as in %q", shown, example)
+		}
 	}
 	if db := u.Path; db != "" && db != "/" && !identifier.MatchString(db[1:]) {
 		return fmt.Errorf("clickhouse DSN %q: database %q must be one name of letters, digits and underscores", shown, db[1:])

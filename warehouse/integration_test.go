@@ -143,3 +143,53 @@ func TestIntegrationReadStats(t *testing.T) {
 		t.Fatalf("ReadStats after inserting everything twice:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// TestIntegrationOpenSkipsADeadServer: of several servers in the DSN (a
+// cluster's nodes), Open connects to the first that answers, so a client
+// survives the loss of one. The first address here has nothing listening.
+func TestIntegrationOpenSkipsADeadServer(t *testing.T) {
+	u, err := url.Parse(testenv.ClickHouseDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	cfg := DefaultConfig()
+	cfg.DSN = "clickhouse://" + dead + "," + u.Host + "/default"
+	cfg.DialTimeout = time.Second
+	conn, err := Open(t.Context(), cfg, testLogger(t))
+	if err != nil {
+		t.Fatalf("Open with %s down and %s up: %v", dead, u.Host, err)
+	}
+	defer conn.Close()
+	if err := conn.Ping(t.Context()); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	// Every server down is still ErrUnreachable, naming them all.
+	cfg.DSN = "clickhouse://" + dead + "," + dead + "/default"
+	if _, err := Open(t.Context(), cfg, testLogger(t)); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), dead+","+dead) {
+		t.Fatalf("Open with every server down: %v, want ErrUnreachable naming both", err)
+	}
+}
+
+// TestIntegrationOpenCluster connects through the DSN of the cluster under
+// test, which names several of its nodes, and sees the cluster.
+func TestIntegrationOpenCluster(t *testing.T) {
+	dsn, name := testenv.Cluster(t)
+	conn, err := Open(t.Context(), ConfigFor(dsn), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var nodes uint64
+	if err := conn.QueryRow(t.Context(), "SELECT count() FROM system.clusters WHERE cluster = ?", name).Scan(&nodes); err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(strings.Count(dsn, ",") + 1); nodes != want {
+		t.Errorf("cluster %s has %d nodes in system.clusters, want the %d the DSN names", name, nodes, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -34,7 +35,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (driver.Conn, error
 	opts.MaxOpenConns = cfg.MaxOpenConns
 	opts.MaxIdleConns = cfg.MaxOpenConns
 	opts.DialTimeout = cfg.DialTimeout
-	addr, database := opts.Addr[0], opts.Auth.Database
+	// With several servers (a cluster's nodes) the driver dials them in
+	// order and keeps the first that answers.
+	opts.ConnOpenStrategy = clickhouse.ConnOpenInOrder
+	addr, database := strings.Join(opts.Addr, ","), opts.Auth.Database
 
 	// First connect without a database: it may not exist yet, and the
 	// handshake tells which settings the real pool needs.
