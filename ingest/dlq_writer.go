@@ -8,6 +8,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"servicepulse/internal/kafkaconn"
 	"servicepulse/transform"
 )
 
@@ -39,10 +40,8 @@ func NewKafkaDeadLetters(brokers []string, topic string, piiKey []byte) *KafkaDe
 	return &KafkaDeadLetters{
 		key: piiKey,
 		writer: &kafka.Writer{
-			Addr: kafka.TCP(brokers...),
-			// Own transport: the shared default's metadata cache may not know
-			// a DLQ topic created a moment ago.
-			Transport:    &kafka.Transport{MetadataTTL: writerMetadataTTL(brokers)},
+			Addr:         kafka.TCP(brokers...),
+			Transport:    kafkaconn.WriterTransport(brokers),
 			Topic:        topic,
 			Balancer:     &kafka.Hash{},
 			RequiredAcks: kafka.RequireAll,
@@ -89,25 +88,6 @@ func (d *KafkaDeadLetters) Write(ctx context.Context, rejects []transform.Reject
 		return fmt.Errorf("write %d dead letters: %w", len(msgs), err)
 	}
 	return nil
-}
-
-// clusterMetadataTTL is how old a writer's map of partition leaders may get
-// on a cluster. kafka-go's writer sends each batch to the leader of that map
-// and re-reads the map only on this timer, not on a "not leader" answer or
-// a refused connection; with its default of 6s (up to two periods when the
-// lost broker held its metadata connection) a moved leader outlasted the
-// retries of a write (measured on a 3-broker kfake cluster: the generator's
-// writer failed 4,912 of 10,000 messages after a broker was removed).
-const clusterMetadataTTL = time.Second
-
-// writerMetadataTTL is clusterMetadataTTL for several bootstrap addresses,
-// and kafka-go's default (0: 6s) for one, whose single broker leads every
-// partition for good.
-func writerMetadataTTL(brokers []string) time.Duration {
-	if len(brokers) > 1 {
-		return clusterMetadataTTL
-	}
-	return 0
 }
 
 // Close flushes and closes the writer.
