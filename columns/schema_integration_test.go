@@ -3,7 +3,6 @@ package columns_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -15,28 +14,15 @@ import (
 	"github.com/shopspring/decimal"
 
 	"servicepulse/columns"
-	"servicepulse/internal/testenv"
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/sla"
-	"servicepulse/sql"
 	"servicepulse/transform"
-	"servicepulse/warehouse"
 )
 
 // migrated opens a fresh database on the 18.16 server with every migration applied.
 func migrated(t *testing.T) driver.Conn {
 	t.Helper()
-	dsn, _ := testenv.FreshDatabase(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
-	return conn
+	return pipelinetest.Migrated(t, "", slog.New(slog.DiscardHandler))
 }
 
 // Every declaration names the columns of its table, in the table's order,

@@ -32,22 +32,13 @@ const clusterPartitions = 6
 func newClusterStack(t *testing.T, b *broker.Broker) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(pipelinetest.LogSink(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	conn := pipelinetest.Migrated(t, "", log)
-	cfg := ingest.DefaultConfig()
-	cfg.Brokers = b.Addrs()
-	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = testenv.Unique("records"), testenv.Unique("feedback"), testenv.Unique("dlq")
-	cfg.Group = testenv.Unique("group")
-	cfg.Workers = 2
-	cfg.BatchRows = 5000 // many batches and commits, so faults land between them
-	cfg.BatchInterval = 200 * time.Millisecond
-	cfg.UntilIdle = 3 * time.Second
-	cfg.UntilIdleMax = 3 * time.Minute
-	cfg.RetryMin, cfg.RetryMax = 50*time.Millisecond, time.Second
-	cfg.LagInterval = 500 * time.Millisecond
-	if err := ingest.EnsureTopics(context.Background(), cfg.Brokers, clusterPartitions, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
-		t.Fatal(err)
-	}
-	return &stack{conn: conn, brokers: cfg.Brokers, cfg: cfg, log: log}
+	s := newStackWith(t, pipelinetest.Options{Log: log, Partitions: clusterPartitions, Key: testKey, Brokers: b.Addrs()})
+	s.cfg.Workers = 2
+	s.cfg.BatchRows = 5000 // many batches and commits, so faults land between them
+	s.cfg.BatchInterval = 200 * time.Millisecond
+	s.cfg.UntilIdleMax = 3 * time.Minute
+	s.cfg.LagInterval = 500 * time.Millisecond
+	return s
 }
 
 func (s *stack) topics() []string {

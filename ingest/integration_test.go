@@ -50,14 +50,21 @@ func newStack(t *testing.T, logTo io.Writer) *stack {
 // newStackOn builds the stack on database dsn ("" for a fresh one).
 func newStackOn(t *testing.T, dsn string, log *slog.Logger) *stack {
 	t.Helper()
-	p := pipelinetest.NewWith(t, pipelinetest.Options{DSN: dsn, Log: log, Partitions: 4, Key: testKey})
+	return newStackWith(t, pipelinetest.Options{DSN: dsn, Log: log, Partitions: 4, Key: testKey})
+}
+
+// newStackWith builds the stack as pipelinetest.NewWith does with o, with
+// the ingest settings of these tests.
+func newStackWith(t *testing.T, o pipelinetest.Options) *stack {
+	t.Helper()
+	p := pipelinetest.NewWith(t, o)
 	cfg := ingest.DefaultConfig()
 	cfg.Brokers = p.Brokers
 	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic, cfg.Group = p.Config.RecordsTopic, p.Config.FeedbackTopic, p.Config.DLQTopic, p.Config.Group
 	cfg.UntilIdle = 3 * time.Second
 	cfg.BatchRows = 20000
 	cfg.RetryMin, cfg.RetryMax = 50*time.Millisecond, time.Second
-	return &stack{dsn: p.DSN, conn: p.Conn, brokers: p.Brokers, cfg: cfg, log: log}
+	return &stack{dsn: p.DSN, conn: p.Conn, brokers: p.Brokers, cfg: cfg, log: o.Log}
 }
 
 // produce writes generated traffic into the stack's topics.

@@ -50,6 +50,9 @@ type Options struct {
 	Partitions int
 	// Key is the PII key. Default: Key.
 	Key []byte
+	// Brokers are the Kafka addresses. Default: the broker under test
+	// (testenv.Brokers).
+	Brokers []string
 }
 
 // New starts a stack: migrated fresh database, created topics.
@@ -76,7 +79,10 @@ func NewWith(t testing.TB, o Options) *Stack {
 	}
 	ctx := context.Background()
 	conn := Migrated(t, o.DSN, o.Log)
-	brokers := testenv.Brokers(t)
+	brokers := o.Brokers
+	if brokers == nil {
+		brokers = testenv.Brokers(t)
+	}
 	cfg := ingest.DefaultConfig()
 	cfg.Brokers = brokers
 	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = testenv.Unique("records"), testenv.Unique("feedback"), testenv.Unique("dlq")
