@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"servicepulse/broker"
 	"servicepulse/daemon"
 	"servicepulse/generator"
@@ -241,6 +239,3 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
-
-// driverConn is a ClickHouse connection.
-type driverConn = driver.Conn

@@ -16,6 +16,8 @@ import (
 	"servicepulse/internal/fields"
 	"servicepulse/metrics"
 	"servicepulse/warehouse"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // DefaultKPIDatabase is RunKPI's database by default (KPIConfig.Database):
@@ -136,7 +138,7 @@ func RunKPI(ctx context.Context, cfg KPIConfig) error {
 // loaded returns a connection to own holding cfg.Requests request states:
 // with Reuse, those an earlier run loaded if there are as many; else
 // freshly loaded (res.LoadSeconds says how long that took).
-func loaded(ctx context.Context, cfg KPIConfig, own warehouse.OwnDatabase, res *KPIResult) (driverConn, error) {
+func loaded(ctx context.Context, cfg KPIConfig, own warehouse.OwnDatabase, res *KPIResult) (driver.Conn, error) {
 	log := cfg.Log
 	if cfg.Reuse {
 		// Reuse only what bench kpi loaded itself: claim the database first.
@@ -169,7 +171,7 @@ func loaded(ctx context.Context, cfg KPIConfig, own warehouse.OwnDatabase, res *
 // load loads the states and merges request_state's parts, as a
 // long-running table would be: FINAL then has little to collapse, as in
 // steady state.
-func load(ctx context.Context, conn driverConn, requests int, log *slog.Logger, res *KPIResult) error {
+func load(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger, res *KPIResult) error {
 	if _, err := contracts.Load(ctx, conn, contracts.Sample()); err != nil {
 		return err
 	}
@@ -186,7 +188,7 @@ func load(ctx context.Context, conn driverConn, requests int, log *slog.Logger, 
 
 // timeCatalog times each KPI that has SQL alone, then the whole catalog in
 // one query.
-func timeCatalog(ctx context.Context, conn driverConn, cfg KPIConfig, res *KPIResult) error {
+func timeCatalog(ctx context.Context, conn driver.Conn, cfg KPIConfig, res *KPIResult) error {
 	q := kpiQuarter
 	for _, k := range metrics.All() {
 		if k.Expr == "" {
@@ -213,7 +215,7 @@ func timeCatalog(ctx context.Context, conn driverConn, cfg KPIConfig, res *KPIRe
 
 // timeQuery runs sql once to warm caches, then runs times, reading every
 // row, and returns the median and 95th percentile.
-func timeQuery(ctx context.Context, conn driverConn, sql string, runs int) (Latency, error) {
+func timeQuery(ctx context.Context, conn driver.Conn, sql string, runs int) (Latency, error) {
 	var ds []float64
 	for i := 0; i <= runs; i++ {
 		start := time.Now()

@@ -11,6 +11,8 @@ import (
 	"servicepulse/generator"
 	"servicepulse/sla"
 	"servicepulse/transform"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // loadClock is the loader's now: the generator's clock, transform's and the
@@ -22,7 +24,7 @@ var loadClock = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 // without Kafka. It generates in slices of about two weeks so memory holds one
 // slice's events; request ids and serials get the slice's prefix, as the
 // generator's ids restart with each run.
-func loadStates(ctx context.Context, conn driverConn, requests int, log *slog.Logger) error {
+func loadStates(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger) error {
 	// About 40,000 requests a slice keeps the loader under 1 GB (a request's
 	// decoded events and feedback take about 20 KB).
 	parts := max(1, min(365, requests/40_000))

@@ -8,11 +8,13 @@ import (
 	"servicepulse/generator"
 	"servicepulse/ingest"
 	"servicepulse/transform"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // rawInsert decodes every message (untimed) and then times inserting the
 // rows with the sink ingest uses, batchRows at a time, with no Kafka at all.
-func rawInsert(ctx context.Context, conn driverConn, msgs []generator.Message, batchRows int) (rows int, secs float64, err error) {
+func rawInsert(ctx context.Context, conn driver.Conn, msgs []generator.Message, batchRows int) (rows int, secs float64, err error) {
 	batches, err := decodeBatches(msgs, batchRows)
 	if err != nil {
 		return 0, 0, err
