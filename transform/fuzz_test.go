@@ -371,7 +371,7 @@ func FuzzRedact(f *testing.F) {
 		// unless the input also has it outside personal data (then it is
 		// not the redaction that shows it).
 		var pii, other []string
-		collectStrings(doc, false, &pii, &other)
+		collectStrings(value, &pii, &other)
 		for _, s := range pii {
 			if len(s) < 6 || slices.ContainsFunc(other, func(o string) bool { return strings.Contains(o, s) }) {
 				continue
@@ -407,29 +407,66 @@ func checkRedactedTree(t *testing.T, v any) {
 	}
 }
 
-// collectStrings sorts the strings of a JSON tree (values and names) into
-// those under a personal-data name and the others.
-func collectStrings(v any, underPII bool, pii, other *[]string) {
-	add := func(s string) {
-		if underPII {
-			*pii = append(*pii, s)
-		} else {
-			*other = append(*other, s)
-		}
+// collectStrings sorts the strings of a JSON document (values and names)
+// into those under a personal-data name and the others. It reads the
+// document's tokens, not a decoded tree: a tree keeps only the last of two
+// members of one name, and Redact sees them all.
+func collectStrings(value []byte, pii, other *[]string) {
+	dec := stdjson.NewDecoder(bytes.NewReader(value))
+	dec.UseNumber()
+	// One frame per open object or array: whether it is under personal
+	// data, and for an object whether the next string is a member's name.
+	type frame struct {
+		object, nameNext, underPII, memberPII bool
 	}
-	switch v := v.(type) {
-	case string:
-		add(v)
-	case stdjson.Number:
-		add(string(v))
-	case map[string]any:
-		for k, sub := range v {
-			add(k)
-			collectStrings(sub, underPII || isPIIName(k), pii, other)
+	stack := []frame{{}}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return // the caller decoded the same bytes: this is the end
 		}
-	case []any:
-		for _, sub := range v {
-			collectStrings(sub, underPII, pii, other)
+		top := &stack[len(stack)-1]
+		under := top.underPII
+		if top.object && !top.nameNext {
+			under = top.memberPII
+		}
+		add := func(s string) {
+			if under {
+				*pii = append(*pii, s)
+			} else {
+				*other = append(*other, s)
+			}
+		}
+		switch tok := tok.(type) {
+		case stdjson.Delim:
+			switch tok {
+			case '{', '[':
+				if top.object {
+					top.nameNext = true
+				}
+				stack = append(stack, frame{object: tok == '{', nameNext: tok == '{', underPII: under})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top.object && top.nameNext {
+				add(tok)
+				top.memberPII, top.nameNext = top.underPII || isPIIName(tok), false
+				continue
+			}
+			add(tok)
+			if top.object {
+				top.nameNext = true
+			}
+		case stdjson.Number:
+			add(string(tok))
+			if top.object {
+				top.nameNext = true
+			}
+		default: // true, false, null
+			if top.object {
+				top.nameNext = true
+			}
 		}
 	}
 }
