@@ -23,6 +23,9 @@ type Config struct {
 	Ingest ingest.Config
 	// ClickHouse is the DSN of the warehouse the pipeline writes. Required.
 	ClickHouse string
+	// Cluster is the ClickHouse cluster of the tables (warehouse.Config.Cluster);
+	// empty for one server.
+	Cluster string
 	// Partitions is the partition count of the topics Run creates when they
 	// do not exist; existing topics are left alone. Required: 1 to 1024.
 	Partitions int
@@ -46,7 +49,7 @@ func (c Config) Validate() error {
 	if err := c.Ingest.Validate(); err != nil {
 		return err
 	}
-	if err := warehouse.ConfigFor(c.ClickHouse).Validate(); err != nil {
+	if err := c.warehouse().Validate(); err != nil {
 		return err // it names the DSN
 	}
 	switch {
@@ -65,4 +68,10 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+func (c Config) warehouse() warehouse.Config {
+	w := warehouse.ConfigFor(c.ClickHouse)
+	w.Cluster = c.Cluster
+	return w
 }

@@ -38,7 +38,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	log := cfg.Log
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(cfg.ClickHouse), log)
+	conn, err := warehouse.Open(ctx, cfg.warehouse(), log)
 	if err != nil {
 		return Result{}, err
 	}

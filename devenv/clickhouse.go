@@ -57,7 +57,7 @@ func EnsureClickHouse(ctx context.Context, cfg ClickHouseConfig, log *slog.Logge
 	if s.bin, err = ensureServer(ctx, cfg.Install, log); err != nil {
 		return nil, err
 	}
-	if err := writeServerConfig(cfg, nil); err != nil {
+	if err := writeServerConfig(cfg, nil, nil); err != nil {
 		return nil, err
 	}
 	if err := s.Start(ctx); err != nil {

@@ -123,7 +123,7 @@ func (c *Cluster) startNodes(ctx context.Context, bin string) error {
 			StartTimeout: c.cfg.StartTimeout, StopTimeout: c.cfg.StopTimeout,
 		}
 		edit := func(conf string) string { return clusterNodeConfig(conf, c.Name, c.Nodes, n, c.ZooKeeper.Port) }
-		if err := writeServerConfig(cfg, edit); err != nil {
+		if err := writeServerConfig(cfg, edit, clusterNodeUsers); err != nil {
 			return err
 		}
 		c.servers[i] = &ClickHouseServer{cfg: cfg, bin: bin, log: c.log.With("shard", n.Shard, "replica", n.Replica, "http_port", n.HTTPPort)}

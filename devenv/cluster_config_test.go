@@ -160,3 +160,14 @@ func TestIntegrationZooKeeperStartFailure(t *testing.T) {
 		t.Fatalf("error does not say zookeeper exited and why: %v", err)
 	}
 }
+
+// The default profile of a node creates LowCardinality columns, which the
+// ON CLUSTER statements of migrations need on 18.x.
+func TestClusterNodeUsers(t *testing.T) {
+	users := "<yandex>\n    <profiles>\n        <!-- Default settings. -->\n        <default>\n            <max_memory_usage>1</max_memory_usage>\n            <load_balancing>random</load_balancing>\n        </default>\n        <readonly><readonly>1</readonly></readonly>\n    </profiles>\n    <users><default></default></users>\n</yandex>"
+	got := clusterNodeUsers(users)
+	want := "<default>\n            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>\n            <load_balancing>in_order</load_balancing>\n            <max_memory_usage>"
+	if !strings.Contains(got, want) || strings.Count(got, "<allow_experimental") != 1 || strings.Count(got, "<load_balancing>") != 1 {
+		t.Errorf("users = %s\nwant the setting once, in the default profile", got)
+	}
+}

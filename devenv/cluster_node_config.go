@@ -50,3 +50,25 @@ func clusterNodeConfig(conf, name string, nodes []ClusterNode, self ClusterNode,
 	end := rootEnd.FindStringIndex(conf) // serverConfig checked there is one
 	return conf[:end[0]] + b.String() + conf[end[0]:]
 }
+
+var (
+	defaultProfile = regexp.MustCompile(`(?s)<profiles>.*?<default>(.*?)</default>`)
+	balancing      = regexp.MustCompile(`(?s)\s*<load_balancing>[^<]*</load_balancing>`)
+)
+
+// clusterNodeUsers sets in the default profile what servicepulse needs of
+// an 18.x cluster and cannot send with its queries (docs/cluster.md):
+// LowCardinality columns, since 18.x runs an ON CLUSTER statement with each
+// server's default profile, not with the settings of the query that queued
+// it; and load_balancing in_order, a string setting that clickhouse-go
+// sends only to servers from 19 on. The package's file sets random there.
+func clusterNodeUsers(users string) string {
+	loc := defaultProfile.FindStringSubmatchIndex(users)
+	if loc == nil {
+		return users
+	}
+	body := balancing.ReplaceAllString(users[loc[2]:loc[3]], "")
+	body = "\n            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>" +
+		"\n            <load_balancing>in_order</load_balancing>" + body
+	return users[:loc[2]] + body + users[loc[3]:]
+}

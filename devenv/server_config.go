@@ -14,8 +14,9 @@ var etcDir = "/etc/clickhouse-server"
 
 // writeServerConfig writes config.xml and users.xml into cfg.Dir, made from
 // the package's own files so that they fit the installed version. edit, if
-// not nil, rewrites the config further (a cluster node's settings).
-func writeServerConfig(cfg ClickHouseConfig, edit func(string) string) error {
+// not nil, rewrites the config further (a cluster node's settings), and
+// editUsers the users file.
+func writeServerConfig(cfg ClickHouseConfig, edit, editUsers func(string) string) error {
 	src, err := os.ReadFile(filepath.Join(etcDir, "config.xml"))
 	if err != nil {
 		return fmt.Errorf("read clickhouse config: %w", err)
@@ -30,6 +31,9 @@ func writeServerConfig(cfg ClickHouseConfig, edit func(string) string) error {
 	}
 	if edit != nil {
 		conf = edit(conf)
+	}
+	if editUsers != nil {
+		users = []byte(editUsers(string(users)))
 	}
 	for _, d := range []string{"data", "log"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {

@@ -27,6 +27,14 @@ func TestIntegrationKPICases(t *testing.T) {
 	pipelinetest.RunCases(t, casesDir)
 }
 
+// The same hand-computed values come out of a 2 × 2 ClickHouse cluster
+// (Replicated tables, Distributed tables sharded by request id): FINAL,
+// the sibling lookup and every KPI query stay right when a request's rows,
+// and the requests on one serial, are spread over shards.
+func TestIntegrationKPICasesOnCluster(t *testing.T) {
+	pipelinetest.RunCasesWith(t, casesDir, pipelinetest.Options{OnCluster: true})
+}
+
 // The percentile reading the cases rely on: quantileExact(level) is the
 // element at floor(level × n) of the sorted values, here of 1 2 3 4:
 // 0.5 → #2 = 3 (no interpolation to 2.5), 0.9 → #floor(3.6) = #3 = 4.

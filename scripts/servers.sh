@@ -61,8 +61,8 @@ rm -rf "$work/broker"
 server_pids+=($!)
 
 export SERVICEPULSE_CLICKHOUSE=clickhouse://127.0.0.1:19000
-export SERVICEPULSE_CLICKHOUSE_CLUSTER_DSN=$cluster_dsn
-export SERVICEPULSE_CLICKHOUSE_CLUSTER=servicepulse
+export SERVICEPULSE_TEST_CLUSTER_DSN=$cluster_dsn
+export SERVICEPULSE_TEST_CLUSTER=servicepulse
 export SERVICEPULSE_BROKERS=127.0.0.1:19092
 export CHDB_LIB_PATH=$chdb_lib
 export SERVICEPULSE_BIN=$sp

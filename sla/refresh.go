@@ -13,6 +13,8 @@ import (
 
 	"servicepulse/calendar"
 	"servicepulse/contracts"
+	"servicepulse/sql"
+	"servicepulse/warehouse"
 )
 
 // Refresher keeps request_state in step with the fact tables.
@@ -33,6 +35,10 @@ type Refresher struct {
 
 	policies Policies
 	kick     chan struct{} // a pending Committed; buffered, one slot
+
+	targetOnce sync.Once // where deleteStale's mutations go
+	target     stateTable
+	targetErr  error
 }
 
 // NewRefresher returns a refresher writing through conn.
@@ -83,12 +89,17 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 		since = time.Unix(0, 0).UTC()
 	}
 	// One query finds the changed requests and every request on their
-	// serials: a few scans, whatever the number of changes.
+	// serials: a few scans, whatever the number of changes. GLOBAL IN: on a
+	// cluster, the requests on one serial sit on different shards (they are
+	// sharded by request id), so the sets are built once, on this node, over
+	// all shards, and sent to every shard; a plain IN would be refused
+	// (distributed_product_mode=deny) or, with local, miss siblings on other
+	// shards. On one node GLOBAL IN is IN.
 	ids, err := r.strings(ctx, `
 		SELECT DISTINCT request_id FROM service_events
-		WHERE event_type = 'request_created' AND product_serial IN (
+		WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
 			SELECT product_serial FROM service_events
-			WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (
+			WHERE event_type = 'request_created' AND product_serial != '' AND request_id GLOBAL IN (
 				SELECT request_id FROM service_events WHERE ingested_at >= ?
 				UNION ALL SELECT request_id FROM feedback WHERE ingested_at >= ?))
 		UNION ALL SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
@@ -131,22 +142,6 @@ func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
 	}
 	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
 	return res, nil
-}
-
-// withSiblings adds the requests on the same product serials as ids.
-func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, error) {
-	out := slices.Clone(ids)
-	for chunk := range slices.Chunk(ids, r.Chunk) {
-		sib, err := r.strings(ctx, fmt.Sprintf(`SELECT DISTINCT request_id FROM service_events
-			WHERE event_type = 'request_created' AND product_serial IN (
-				SELECT product_serial FROM service_events
-				WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s))`, quoteList(chunk)))
-		if err != nil {
-			return nil, fmt.Errorf("find requests on the same serials: %w", err)
-		}
-		out = append(out, sib...)
-	}
-	return unique(out), nil
 }
 
 // Policies finds the terms in force when a request was opened, with the
@@ -319,9 +314,18 @@ func (r *Refresher) staleRows(ctx context.Context, states []Request) ([]staleRow
 // deleteStale removes rows left in old partitions and waits until ClickHouse
 // has applied the deletion, so no request is counted twice afterwards.
 // Mutations rewrite parts, which is heavy; moves are rare.
+//
+// On a cluster the mutation goes to the local tables ON CLUSTER: one
+// replica of each shard applies it and its Replicated table hands it to
+// the others. The wait reads system.mutations of one replica per shard,
+// the replicas that reads go to (load_balancing=in_order).
 func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
 	if len(stale) == 0 {
 		return nil
+	}
+	target, err := r.stateTarget(ctx)
+	if err != nil {
+		return err
 	}
 	for chunk := range slices.Chunk(stale, r.Chunk) {
 		var cond strings.Builder
@@ -331,16 +335,15 @@ func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
 			}
 			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", quoteList([]string{s.requestID}), s.month)
 		}
-		if err := r.conn.Exec(ctx, "ALTER TABLE request_state DELETE WHERE "+cond.String()); err != nil {
+		if err := r.conn.Exec(ctx, "ALTER TABLE "+target.table+" DELETE WHERE "+cond.String()); err != nil {
 			return fmt.Errorf("delete moved request states: %w", err)
 		}
 	}
-	r.log.Info("request states moved to another month; old rows deleted", "requests", len(stale))
+	r.log.Info("request states moved to another month; old rows deleted", "requests", len(stale), "cluster", target.cluster)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var pending uint64
-		if err := r.conn.QueryRow(ctx, `SELECT count() FROM system.mutations
-			WHERE database = currentDatabase() AND table = 'request_state' AND is_done = 0`).Scan(&pending); err != nil {
+		if err := r.conn.QueryRow(ctx, target.pending).Scan(&pending); err != nil {
 			return fmt.Errorf("wait for deletion of moved request states: %w", err)
 		}
 		if pending == 0 {
@@ -355,4 +358,37 @@ func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// stateTable is where request_state's mutations go.
+type stateTable struct {
+	cluster string // "" on one node
+	table   string // what ALTER names, ON CLUSTER included
+	pending string // counts the mutations not done
+}
+
+// stateTarget finds out, once, whether request_state is distributed.
+func (r *Refresher) stateTarget(ctx context.Context) (stateTable, error) {
+	r.targetOnce.Do(func() {
+		cluster, err := warehouse.ClusterOf(ctx, r.conn, "request_state")
+		if err != nil {
+			r.targetErr = err
+			return
+		}
+		if cluster == "" {
+			r.target = stateTable{table: "request_state", pending: `SELECT count() FROM system.mutations
+				WHERE database = currentDatabase() AND table = 'request_state' AND is_done = 0`}
+			return
+		}
+		var db string
+		if err := r.conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
+			r.targetErr = fmt.Errorf("current database: %w", err)
+			return
+		}
+		local := "request_state" + sql.LocalSuffix
+		r.target = stateTable{cluster: cluster, table: db + "." + local + " ON CLUSTER " + cluster,
+			pending: fmt.Sprintf(`SELECT count() FROM cluster(%s, system.mutations)
+				WHERE database = %s AND table = %s AND is_done = 0`, quoteList([]string{cluster}), quoteList([]string{db}), quoteList([]string{local}))}
+	})
+	return r.target, r.targetErr
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -25,6 +26,9 @@ const (
 	recordTableExists = "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'"
 	readRecords       = "SELECT version, name, checksum FROM schema_migrations FINAL"
 	columnExists      = "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?"
+
+	clusterShards       = "SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = ?"
+	clusterColumnExists = "SELECT count() FROM cluster(?, system.columns) WHERE database = ? AND table = ? AND name = ?"
 )
 
 // Migrate applies the shipped migrations that the connection's database has
@@ -39,11 +43,21 @@ const (
 // Before applying anything it fails if an applied migration's file has
 // changed since: the fix is a new migration, never an edited one.
 func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) (applied []int, err error) {
+	return MigrateCluster(ctx, conn, "", log)
+}
+
+// MigrateCluster is Migrate on every node of cluster (remote_servers of the
+// connected server), in the connection's database: each statement in its
+// cluster form (Render), the migration log included. An empty cluster is
+// Migrate. Running it twice, or from two processes at once, is as safe as
+// Migrate: every DDL is ON CLUSTER and IF NOT EXISTS, the log is Replicated
+// and collapses, and an ADD COLUMN is skipped only once every shard has it.
+func MigrateCluster(ctx context.Context, conn driver.Conn, cluster string, log *slog.Logger) (applied []int, err error) {
 	migs, err := Migrations()
 	if err != nil {
 		return nil, err
 	}
-	return migrate(ctx, conn, log, migs)
+	return migrate(ctx, conn, log, migs, cluster)
 }
 
 // Pending returns the shipped migrations that Migrate would apply, without
@@ -57,12 +71,16 @@ func Pending(ctx context.Context, conn driver.Conn) ([]Migration, error) {
 	return pending(ctx, conn, slog.New(slog.DiscardHandler), migs)
 }
 
-func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration) ([]int, error) {
+func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration, cluster string) ([]int, error) {
 	ctx, err := withServerSettings(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	if err := conn.Exec(ctx, createRecordTable); err != nil {
+	m, err := newMigrator(ctx, conn, cluster)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.apply(ctx, Statements(createRecordTable)[0]); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	todo, err := pending(ctx, conn, log, migs)
@@ -74,18 +92,18 @@ func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Mig
 		return nil, nil
 	}
 	var applied []int
-	for _, m := range todo {
+	for _, mig := range todo {
 		start := time.Now()
-		for i, stmt := range m.Statements {
-			if err := apply(ctx, conn, stmt); err != nil {
-				return applied, fmt.Errorf("migration %s, statement %d (%s): %w", m.Name, i+1, abbreviate(stmt), err)
+		for i, stmt := range mig.Statements {
+			if err := m.apply(ctx, stmt); err != nil {
+				return applied, fmt.Errorf("migration %s, statement %d (%s): %w%s", mig.Name, i+1, abbreviate(stmt), err, m.hint(err))
 			}
 		}
-		if err := record(ctx, conn, m); err != nil {
+		if err := record(ctx, conn, mig); err != nil {
 			return applied, err
 		}
-		applied = append(applied, m.Version)
-		log.Info("applied migration", "name", m.Name, "statements", len(m.Statements), "took", time.Since(start).Round(time.Millisecond))
+		applied = append(applied, mig.Version)
+		log.Info("applied migration", "name", mig.Name, "statements", len(mig.Statements), "cluster", cluster, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return applied, nil
 }
@@ -151,34 +169,99 @@ func records(ctx context.Context, conn driver.Conn) (map[int]migrationRecord, er
 	return out, nil
 }
 
-// apply runs one statement. ADD COLUMN is the one allowed form that is not
-// idempotent by its syntax on 18.16, so it is skipped when the column exists;
-// if it fails, a concurrent migrator may have added the column between the
-// check and the ALTER, which is success too.
-func apply(ctx context.Context, conn driver.Conn, stmt string) error {
-	m := addColumn.FindStringSubmatch(stmt)
-	if m == nil {
-		return conn.Exec(ctx, stmt)
-	}
-	if ok, err := hasColumn(ctx, conn, m[1], m[2]); err != nil || ok {
-		return err
-	}
-	err := conn.Exec(ctx, stmt)
-	if err != nil {
-		if ok, _ := hasColumn(ctx, conn, m[1], m[2]); ok {
-			return nil
-		}
-	}
-	return err
+// migrator applies statements to one node or to a cluster.
+type migrator struct {
+	conn   driver.Conn
+	target Target
 }
 
-func hasColumn(ctx context.Context, conn driver.Conn, table, column string) (bool, error) {
-	var n uint64
-	err := conn.QueryRow(ctx, columnExists, table, column).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("look up column %s.%s: %w", table, column, err)
+func newMigrator(ctx context.Context, conn driver.Conn, cluster string) (*migrator, error) {
+	m := &migrator{conn: conn, target: Target{Cluster: cluster}}
+	if cluster == "" {
+		return m, nil
 	}
-	return n > 0, nil
+	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&m.target.Database); err != nil {
+		return nil, fmt.Errorf("current database: %w", err)
+	}
+	return m, nil
+}
+
+// apply runs one statement in its form for the target. ADD COLUMN is the
+// one allowed form that is not idempotent by its syntax on 18.16, so it is
+// skipped when the column exists (on a cluster: on every shard); if it
+// fails, a concurrent migrator may have added the column between the check
+// and the ALTER, which is success too.
+func (m *migrator) apply(ctx context.Context, stmt string) error {
+	rendered, err := Render(stmt, m.target)
+	if err != nil {
+		return err
+	}
+	col := addColumn.FindStringSubmatch(stmt)
+	if col == nil {
+		for _, s := range rendered {
+			if err := m.conn.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	table, column := col[1], col[2]
+	if m.target.Cluster == "" || !Sharded(table) {
+		return m.guarded(ctx, table, column, rendered)
+	}
+	// The local tables first, then the Distributed table made again over
+	// them: each step is skipped once every shard has the column there.
+	if err := m.guarded(ctx, table+LocalSuffix, column, rendered[:1]); err != nil {
+		return err
+	}
+	return m.guarded(ctx, table, column, rendered[1:])
+}
+
+// guarded runs stmts unless table already has column.
+func (m *migrator) guarded(ctx context.Context, table, column string, stmts []string) error {
+	if ok, err := m.hasColumn(ctx, table, column); err != nil || ok {
+		return err
+	}
+	for _, s := range stmts {
+		if err := m.conn.Exec(ctx, s); err != nil {
+			if ok, _ := m.hasColumn(ctx, table, column); ok {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// hasColumn looks the column up on the connected node or, on a cluster, on
+// one replica of every shard (cluster()): a Replicated ALTER reaches the
+// shard's other replicas by itself.
+func (m *migrator) hasColumn(ctx context.Context, table, column string) (bool, error) {
+	var n uint64
+	if m.target.Cluster == "" {
+		if err := m.conn.QueryRow(ctx, columnExists, table, column).Scan(&n); err != nil {
+			return false, fmt.Errorf("look up column %s.%s: %w", table, column, err)
+		}
+		return n > 0, nil
+	}
+	var shards uint64
+	if err := m.conn.QueryRow(ctx, clusterShards, m.target.Cluster).Scan(&shards); err != nil {
+		return false, fmt.Errorf("shards of cluster %s: %w", m.target.Cluster, err)
+	}
+	if err := m.conn.QueryRow(ctx, clusterColumnExists, m.target.Cluster, m.target.Database, table, column).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up column %s.%s on cluster %s: %w", table, column, m.target.Cluster, err)
+	}
+	return shards > 0 && n >= shards, nil
+}
+
+// hint adds what to do about a cluster error that has a known cause.
+func (m *migrator) hint(err error) string {
+	if m.target.Cluster != "" && strings.Contains(err.Error(), "allow_experimental_low_cardinality_type") {
+		// 18.x runs ON CLUSTER statements with each server's default
+		// profile, not with the settings of the query that queued them.
+		return "; on ClickHouse 18.x, set allow_experimental_low_cardinality_type to 1 in the default profile (users.xml) of every node of the cluster"
+	}
+	return ""
 }
 
 func record(ctx context.Context, conn driver.Conn, m Migration) error {

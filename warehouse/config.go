@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"servicepulse/internal/fields"
 	"servicepulse/internal/secrets"
 )
 
@@ -25,6 +26,11 @@ type Config struct {
 	MaxOpenConns int
 	// DialTimeout bounds connecting to the server. Default: 5s
 	DialTimeout time.Duration
+	// Cluster is the name of a cluster in the servers' remote_servers, for a
+	// replicated, sharded ClickHouse (docs/cluster.md). Empty: one node. On
+	// a cluster, Open creates the database on every node, and inserts into
+	// the Distributed tables wait until the rows are on their shard.
+	Cluster string
 }
 
 // DefaultConfig returns the configuration of the local demo server.
@@ -72,6 +78,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxOpenConns < 1 {
 		return fmt.Errorf("clickhouse max open connections is %d; want at least 1", c.MaxOpenConns)
+	}
+	if c.Cluster != "" && !identifier.MatchString(c.Cluster) {
+		return fields.Errorf("Cluster", strconv.Quote(c.Cluster), "must be one name of letters, digits and underscores, as in remote_servers")
 	}
 	if c.DialTimeout <= 0 {
 		return fmt.Errorf("clickhouse dial timeout is %s; want a positive duration such as 5s", c.DialTimeout)

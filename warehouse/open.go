@@ -50,8 +50,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (driver.Conn, error
 		return nil, err
 	}
 	v, err := conn.ServerVersion()
+	if err == nil && cfg.Cluster != "" {
+		err = checkCluster(ctx, conn, cfg.Cluster)
+	}
 	if err == nil && database != "" {
-		err = ensureDatabase(ctx, conn, database, log)
+		err = ensureDatabase(ctx, conn, database, cfg.Cluster, log)
 	}
 	conn.Close()
 	if err != nil {
@@ -61,10 +64,26 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (driver.Conn, error
 	if v.Version.Major < 19 {
 		opts.Settings["allow_experimental_low_cardinality_type"] = 1
 	}
+	if cfg.Cluster != "" {
+		for k, val := range clusterSettings {
+			opts.Settings[k] = val
+		}
+		if v.Version.Major >= 19 {
+			opts.Settings["load_balancing"] = readYourWrites
+		}
+	}
 	if conn, err = connect(ctx, opts, addr); err != nil {
 		return nil, err
 	}
-	log.Info("connected to clickhouse", "addr", addr, "version", v.Version.String(), "database", database)
+	err = checkLayout(ctx, conn, cfg.Cluster)
+	if err == nil && cfg.Cluster != "" && v.Version.Major < 19 {
+		err = checkBalancing(ctx, conn, log)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("clickhouse at %s, database %s: %w", addr, database, err)
+	}
+	log.Info("connected to clickhouse", "addr", addr, "version", v.Version.String(), "database", database, "cluster", cfg.Cluster)
 	return conn, nil
 }
 
@@ -90,17 +109,33 @@ func connect(ctx context.Context, opts *clickhouse.Options, addr string) (driver
 // the DSN's address (as opposed to one that refused the connection).
 var ErrUnreachable = errors.New("not reachable")
 
-func ensureDatabase(ctx context.Context, conn driver.Conn, name string, log *slog.Logger) error {
-	var n uint64
-	if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", name).Scan(&n); err != nil {
-		return fmt.Errorf("look up database %s: %w", name, err)
+// ensureDatabase creates the database if it is missing: on a cluster, if
+// it is missing on any shard (one replica of each, which is what cluster()
+// reads), then on every node.
+func ensureDatabase(ctx context.Context, conn driver.Conn, name, cluster string, log *slog.Logger) error {
+	var n, want uint64 = 0, 1
+	if cluster == "" {
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", name).Scan(&n); err != nil {
+			return fmt.Errorf("look up database %s: %w", name, err)
+		}
+	} else {
+		if err := conn.QueryRow(ctx, "SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = ?", cluster).Scan(&want); err != nil {
+			return fmt.Errorf("shards of cluster %s: %w", cluster, err)
+		}
+		if err := conn.QueryRow(ctx, "SELECT count() FROM cluster(?, system.databases) WHERE name = ?", cluster, name).Scan(&n); err != nil {
+			return fmt.Errorf("look up database %s on cluster %s: %w", name, cluster, err)
+		}
 	}
-	if n > 0 {
+	if n >= want {
 		return nil
 	}
-	log.Info("creating clickhouse database", "database", name)
+	log.Info("creating clickhouse database", "database", name, "cluster", cluster)
 	// IF NOT EXISTS: another process may be creating it right now.
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"`"); err != nil {
+	stmt := "CREATE DATABASE IF NOT EXISTS `" + name + "`"
+	if cluster != "" {
+		stmt += " ON CLUSTER " + cluster
+	}
+	if err := conn.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil

@@ -19,9 +19,9 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer conn.Close()
-	applied, err := sql.Migrate(ctx, conn, log)
+	applied, err := sql.MigrateCluster(ctx, conn, c.Cluster, log)
 	if err != nil {
 		return err
 	}
-	return cli.PrintJSON(map[string]any{"applied": applied})
+	return cli.PrintJSON(map[string]any{"applied": applied, "cluster": c.Cluster})
 }

@@ -18,6 +18,8 @@ func init() {
 		Env:   []cli.EnvVar{{Name: "SERVICEPULSE_CPU_PROFILE", About: "write a CPU profile of the command to this file"}},
 		Hints: []cli.Hint{
 			{Err: warehouse.ErrUnreachable, Text: "start one with `servicepulse demo` or set --clickhouse"},
+			{Err: warehouse.ErrNoCluster, Text: "check --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER)"},
+			{Err: warehouse.ErrLayout, Text: "set --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER) to the cluster of the database, or leave it empty for a single-server database"},
 			{Err: warehouse.ErrNotOwned, Text: "name another one with --database, or drop it yourself"},
 			{Err: dashboards.ErrUnreachable, Text: "check --grafana-url"},
 			{Err: dashboards.ErrNotGrafana, Text: "check --grafana-url"},

@@ -33,14 +33,26 @@ func (k *KafkaFlags) Register(fs *FlagSet) {
 // BrokerList is --brokers as a list.
 func (k *KafkaFlags) BrokerList() []string { return splitList(k.Brokers) }
 
-// ClickHouseFlags locate the ClickHouse server: --clickhouse.
+// ClickHouseFlags locate the ClickHouse server: --clickhouse, and --cluster
+// on a replicated, sharded ClickHouse.
 type ClickHouseFlags struct {
 	// DSN is --clickhouse. A value set before Register is the flag's default
 	// (demo's own database); else warehouse's default.
 	DSN string
+	// Cluster is --cluster: the cluster's name in remote_servers, or empty
+	// for one node (warehouse.Config.Cluster).
+	Cluster string
 }
 
-// Register adds --clickhouse ($SERVICEPULSE_CLICKHOUSE), checked as a DSN.
+// Config is the warehouse configuration of the flags.
+func (c *ClickHouseFlags) Config() warehouse.Config {
+	cfg := warehouse.ConfigFor(c.DSN)
+	cfg.Cluster = c.Cluster
+	return cfg
+}
+
+// Register adds --clickhouse ($SERVICEPULSE_CLICKHOUSE), checked as a DSN,
+// and --cluster ($SERVICEPULSE_CLICKHOUSE_CLUSTER).
 func (c *ClickHouseFlags) Register(fs *FlagSet) {
 	def := c.DSN
 	if def == "" {
@@ -50,11 +62,18 @@ func (c *ClickHouseFlags) Register(fs *FlagSet) {
 	fs.Env("clickhouse", "SERVICEPULSE_CLICKHOUSE")
 	fs.Field("ClickHouse", "clickhouse")
 	fs.Check("clickhouse", func(v string) error { return warehouse.ConfigFor(v).Validate() })
+	fs.StringVar(&c.Cluster, "cluster", "", "ClickHouse cluster (remote_servers name) holding the tables, replicated and sharded; empty: one server")
+	fs.Env("cluster", "SERVICEPULSE_CLICKHOUSE_CLUSTER")
+	fs.Check("cluster", func(v string) error {
+		cfg := warehouse.DefaultConfig()
+		cfg.Cluster = v
+		return cfg.Validate()
+	})
 }
 
-// Open connects to the ClickHouse of --clickhouse.
+// Open connects to the ClickHouse of --clickhouse and --cluster.
 func (c *ClickHouseFlags) Open(ctx context.Context, log *slog.Logger) (driver.Conn, error) {
-	return warehouse.Open(ctx, warehouse.ConfigFor(c.DSN), log)
+	return warehouse.Open(ctx, c.Config(), log)
 }
 
 // LogFlags shape the process's log: --log-level and --log-format.

@@ -373,7 +373,13 @@ func (c *Case) Want(t testing.TB, kpi, group string) float64 {
 // request must get a state under its contract.
 func (c *Case) Ingest(t testing.TB) *Stack {
 	t.Helper()
-	s := New(t)
+	return c.IngestWith(t, Options{})
+}
+
+// IngestWith is Ingest through a stack built with o (on a cluster, say).
+func (c *Case) IngestWith(t testing.TB, o Options) *Stack {
+	t.Helper()
+	s := NewWith(t, o)
 	s.ingestEvents(t, c.Events)
 	s.LoadContracts(t, string(c.Contracts))
 	res := s.Refresh(t)
@@ -433,9 +439,14 @@ func Update() bool {
 // rows no longer computed are dropped).
 func RunCase(t *testing.T, dir string) {
 	t.Helper()
+	runCase(t, dir, Options{})
+}
+
+func runCase(t *testing.T, dir string, o Options) {
+	t.Helper()
 	c := LoadCase(t, dir)
-	got := c.Compute(t, c.Ingest(t))
-	if Update() {
+	got := c.Compute(t, c.IngestWith(t, o))
+	if Update() && o.Cluster == "" && !o.OnCluster {
 		if err := c.writeExpected(got); err != nil {
 			t.Fatal(err)
 		}
@@ -448,11 +459,19 @@ func RunCase(t *testing.T, dir string) {
 // RunCases runs every case folder under root, one subtest each, in parallel.
 func RunCases(t *testing.T, root string) {
 	t.Helper()
+	RunCasesWith(t, root, Options{})
+}
+
+// RunCasesWith is RunCases on stacks built with o: the same hand-computed
+// values must come out of a ClickHouse cluster (Options.OnCluster). Only a
+// single-server run rewrites expected values with -update.
+func RunCasesWith(t *testing.T, root string, o Options) {
+	t.Helper()
 	dirs := CaseDirs(t, root)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			RunCase(t, dir)
+			runCase(t, dir, o)
 		})
 	}
 }

@@ -32,6 +32,7 @@ var Key = []byte("pipelinetest-pii-key-0123456789")
 // Stack is one test's private pipeline: a fresh database, its own topics.
 type Stack struct {
 	DSN     string
+	Cluster string // the ClickHouse cluster of DSN, or "" for one server
 	Conn    driver.Conn
 	Brokers []string
 	Config  ingest.Config
@@ -53,6 +54,12 @@ type Options struct {
 	// Brokers are the Kafka addresses. Default: the broker under test
 	// (testenv.Brokers).
 	Brokers []string
+	// Cluster puts the stack on a ClickHouse cluster: DSN is a database of
+	// it (default: a fresh one on the cluster under test,
+	// testenv.FreshClusterDatabase), migrated on every node.
+	Cluster string
+	// OnCluster is Cluster with the cluster under test's name.
+	OnCluster bool
 }
 
 // New starts a stack: migrated fresh database, created topics.
@@ -68,7 +75,13 @@ func NewWith(t testing.TB, o Options) *Stack {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(LogSink(t), nil))
 	}
-	if o.DSN == "" {
+	if o.OnCluster {
+		_, o.Cluster = testenv.Cluster(t)
+	}
+	switch {
+	case o.DSN == "" && o.Cluster != "":
+		o.DSN, _, _ = testenv.FreshClusterDatabase(t)
+	case o.DSN == "":
 		o.DSN, _ = testenv.FreshDatabase(t)
 	}
 	if o.Partitions == 0 {
@@ -78,7 +91,10 @@ func NewWith(t testing.TB, o Options) *Stack {
 		o.Key = Key
 	}
 	ctx := context.Background()
-	conn := Migrated(t, o.DSN, o.Log)
+	conn := MigratedCluster(t, o.DSN, o.Cluster, o.Log)
+	if got, err := warehouse.ClusterOf(ctx, conn, "service_events"); err != nil || got != o.Cluster {
+		t.Fatalf("stack's service_events is distributed over cluster %q (err %v), want %q", got, err, o.Cluster)
+	}
 	brokers := o.Brokers
 	if brokers == nil {
 		brokers = testenv.Brokers(t)
@@ -92,7 +108,7 @@ func NewWith(t testing.TB, o Options) *Stack {
 	if err := ingest.EnsureTopics(ctx, brokers, o.Partitions, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
 		t.Fatal(err)
 	}
-	return &Stack{DSN: o.DSN, Conn: conn, Brokers: brokers, Config: cfg, Log: o.Log, Key: o.Key}
+	return &Stack{DSN: o.DSN, Cluster: o.Cluster, Conn: conn, Brokers: brokers, Config: cfg, Log: o.Log, Key: o.Key}
 }
 
 // Migrated connects to the database of dsn ("" for a fresh one on the
@@ -100,16 +116,25 @@ func NewWith(t testing.TB, o Options) *Stack {
 // when the test ends.
 func Migrated(t testing.TB, dsn string, log *slog.Logger) driver.Conn {
 	t.Helper()
+	return MigratedCluster(t, dsn, "", log)
+}
+
+// MigratedCluster is Migrated for a database of cluster (every node of it);
+// "" is one server.
+func MigratedCluster(t testing.TB, dsn, cluster string, log *slog.Logger) driver.Conn {
+	t.Helper()
 	if dsn == "" {
 		dsn, _ = testenv.FreshDatabase(t)
 	}
 	ctx := context.Background()
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
+	cfg := warehouse.ConfigFor(dsn)
+	cfg.Cluster = cluster
+	conn, err := warehouse.Open(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+	if _, err := sql.MigrateCluster(ctx, conn, cluster, log); err != nil {
 		t.Fatal(err)
 	}
 	return conn

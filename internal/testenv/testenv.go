@@ -94,7 +94,7 @@ func FreshDatabase(t testing.TB) (dsn, database string) {
 
 func adminConn(t testing.TB, u *url.URL) clickhouse.Conn {
 	t.Helper()
-	opts := &clickhouse.Options{Addr: []string{u.Host}, DialTimeout: 5 * time.Second}
+	opts := &clickhouse.Options{Addr: strings.Split(u.Host, ","), DialTimeout: 5 * time.Second}
 	if u.User != nil {
 		pw, _ := u.User.Password()
 		opts.Auth = clickhouse.Auth{Username: u.User.Username(), Password: pw}
