@@ -18,11 +18,12 @@ import (
 	"servicepulse/warehouse"
 )
 
-// ingestProcess runs `servicepulse ingest` on the stack as a separate process.
+// ingestProcess runs `servicepulse ingest` on the stack as a separate process
+// (on its cluster, if it has one).
 func (s *stack) ingestProcess(t *testing.T, untilIdle string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(testenv.Binary(t), "ingest",
-		"--brokers", s.brokers[0], "--clickhouse", s.dsn, "--group", s.cfg.Group,
+		"--brokers", s.brokers[0], "--clickhouse", s.dsn, "--cluster", s.cluster, "--group", s.cfg.Group,
 		"--records-topic", s.cfg.RecordsTopic, "--feedback-topic", s.cfg.FeedbackTopic, "--dlq-topic", s.cfg.DLQTopic,
 		"--batch-rows", "5000", "--until-idle", untilIdle, "--listen", "")
 	cmd.Env = append(os.Environ(), "SERVICEPULSE_PII_KEY="+string(testKey))

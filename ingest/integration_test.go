@@ -32,6 +32,7 @@ var testKey = []byte("integration-test-pii-key-0123456789")
 // test uses) with the ingest settings of these tests.
 type stack struct {
 	dsn     string
+	cluster string // of the ClickHouse database, or ""
 	conn    driver.Conn
 	brokers []string
 	cfg     ingest.Config
@@ -64,7 +65,7 @@ func newStackWith(t *testing.T, o pipelinetest.Options) *stack {
 	cfg.UntilIdle = 3 * time.Second
 	cfg.BatchRows = 20000
 	cfg.RetryMin, cfg.RetryMax = 50*time.Millisecond, time.Second
-	return &stack{dsn: p.DSN, conn: p.Conn, brokers: p.Brokers, cfg: cfg, log: o.Log}
+	return &stack{dsn: p.DSN, cluster: p.Cluster, conn: p.Conn, brokers: p.Brokers, cfg: cfg, log: o.Log}
 }
 
 // produce writes generated traffic into the stack's topics.

@@ -32,7 +32,19 @@ contracts:
 // opened_date is request_state's partition key.
 func TestIntegrationContractLoadedLaterKeepsOneRow(t *testing.T) {
 	t.Parallel()
-	s := pipelinetest.New(t)
+	contractLoadedLater(t, pipelinetest.Options{})
+}
+
+// On a cluster the old row is deleted by a mutation ON CLUSTER of the local
+// tables (sla.Refresher.deleteStale); the test logs how long RefreshAll,
+// which waits for it, took.
+func TestIntegrationContractLoadedLaterKeepsOneRowOnCluster(t *testing.T) {
+	t.Parallel()
+	contractLoadedLater(t, pipelinetest.Options{OnCluster: true})
+}
+
+func contractLoadedLater(t *testing.T, o pipelinetest.Options) {
+	s := pipelinetest.NewWith(t, o)
 	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"O1-01","event_type":"request_created",
 		"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"O1","contract_id":"CT-T","partner_id":"PT-A",
 		"channel":"phone","region":"East","product":{"serial":"SN-O1","model":"AC-200"}}`)}, nil)
@@ -47,9 +59,11 @@ func TestIntegrationContractLoadedLaterKeepsOneRow(t *testing.T) {
 	s.LoadContracts(t, lateContract)
 	r := sla.NewRefresher(s.Conn, s.Log)
 	r.Now = func() time.Time { return time.Now().Add(time.Second) } // a newer computed_at than the first state
+	start := time.Now()
 	if res, err := r.RefreshAll(context.Background()); err != nil || res.Requests != 1 || res.Unmatched != 0 {
 		t.Fatalf("refresh all after loading the contract: %+v, %v; want 1 request, matched", res, err)
 	}
+	t.Logf("refresh with the deletion of the moved row (cluster %q): %s", s.Cluster, time.Since(start).Round(time.Millisecond))
 
 	// The cohorts as the KPI queries read them: O1 belongs to October only.
 	requests, _ := metrics.ByID("requests")

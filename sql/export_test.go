@@ -26,3 +26,7 @@ var MigratorQueries = []string{createRecordTable, recordTableExists, readRecords
 // ClusterQueries are the migrator's queries on a cluster; ? stands for the
 // cluster, then the database, a table and a column.
 var ClusterQueries = []string{clusterShards, clusterColumnExists}
+
+// ParseMigrations reads migrations from fsys as Migrations reads the
+// shipped ones, for tests with their own migration set in testdata.
+var ParseMigrations = parse
