@@ -35,6 +35,9 @@ type Config struct {
 	// Database is the scratch database, reset on every run. Default:
 	// DefaultDatabase.
 	Database string
+	// Cluster is the ClickHouse cluster to measure on (warehouse.Config.Cluster):
+	// the scratch database is made on every node. Default: one server.
+	Cluster string
 	// Generator says what traffic to generate; its Validate applies.
 	Generator generator.Config
 	// Workers is the number of ingest workers of the measured process: 1 to
@@ -64,6 +67,13 @@ func (c *Config) Validate() error {
 	if err := validateServer(c.ClickHouse, c.Database); err != nil {
 		return err
 	}
+	if c.Cluster != "" {
+		w := warehouse.DefaultConfig()
+		w.Cluster = c.Cluster
+		if err := w.Validate(); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.Workers < 1 || c.Workers > 64:
 		return fields.Errorf("Workers", c.Workers, "must be between 1 and 64")
@@ -89,6 +99,7 @@ type Result struct {
 	WorkerPeakRSS    int64     `json:"worker_peak_rss_bytes"`
 	Workers          int       `json:"workers"`
 	BatchRows        int       `json:"batch_rows"`
+	Cluster          string    `json:"cluster,omitempty"` // the ClickHouse cluster measured on, if any
 	StoredEvents     uint64    `json:"stored_events"`
 	StoredFeedback   uint64    `json:"stored_feedback"`
 	StoredRejects    uint64    `json:"stored_rejects"`
@@ -106,7 +117,8 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	res := Result{Workers: cfg.Workers, BatchRows: cfg.BatchRows, Machine: machine()}
+	own.Cluster = cfg.Cluster
+	res := Result{Workers: cfg.Workers, BatchRows: cfg.BatchRows, Cluster: cfg.Cluster, Machine: machine()}
 
 	// The messages, in memory: the raw bound inserts their rows directly.
 	var msgs []generator.Message
@@ -216,7 +228,8 @@ func runIngestProcess(ctx context.Context, cfg Config, brokers, dsn string) (dae
 	// process list shows the arguments.
 	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--dev",
 		"--until-idle", "2s", "--listen", "", "--refresh-interval", "0", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
-		"--workers", strconv.Itoa(cfg.Workers), "--batch-rows", strconv.Itoa(cfg.BatchRows), "--log-level", "warn")
+		"--workers", strconv.Itoa(cfg.Workers), "--batch-rows", strconv.Itoa(cfg.BatchRows), "--log-level", "warn",
+		"--cluster", cfg.Cluster)
 	cmd.Env = append(os.Environ(), "SERVICEPULSE_CLICKHOUSE="+dsn)
 	if p := os.Getenv("SERVICEPULSE_CPU_PROFILE"); p != "" {
 		cmd.Env = append(cmd.Env, "SERVICEPULSE_CPU_PROFILE="+p+".ingest")

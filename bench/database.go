@@ -24,10 +24,10 @@ func freshDatabase(ctx context.Context, o warehouse.OwnDatabase, log *slog.Logge
 	if err := o.Prepare(ctx, true, log); err != nil {
 		return nil, err
 	}
-	if conn, err = warehouse.Open(ctx, warehouse.ConfigFor(o.DSN), log); err != nil {
+	if conn, err = warehouse.Open(ctx, o.Config(o.DSN), log); err != nil {
 		return nil, err
 	}
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
+	if _, err := sql.MigrateCluster(ctx, conn, o.Cluster, log); err != nil {
 		conn.Close()
 		return nil, err
 	}

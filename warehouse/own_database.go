@@ -16,6 +16,9 @@ type OwnDatabase struct {
 	Name    string // the database
 	Server  string // DSN of the server, without a database
 	DSN     string // DSN of the server with Name as its database
+	// Cluster, when set, makes the database on every node of that cluster
+	// (Config.Cluster); its marker is on the node the DSN reaches first.
+	Cluster string
 }
 
 // NewOwnDatabase takes only the server from dsn: a database that dsn names
@@ -44,13 +47,20 @@ func NewOwnDatabase(dsn, name, command string, log *slog.Logger) (OwnDatabase, e
 // only if it carries the command's marker); either refuses, with
 // ErrNotOwned, a database the command did not create.
 func (o OwnDatabase) Prepare(ctx context.Context, reset bool, log *slog.Logger) error {
-	conn, err := Open(ctx, ConfigFor(o.Server), log)
+	conn, err := Open(ctx, o.Config(o.Server), log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	if reset {
-		return ResetDatabase(ctx, conn, o.Name, o.Command)
+		return resetDatabase(ctx, conn, o.Name, o.Command, o.Cluster)
 	}
-	return ClaimDatabase(ctx, conn, o.Name, o.Command)
+	return claimDatabase(ctx, conn, o.Name, o.Command, o.Cluster)
+}
+
+// Config is the configuration to open dsn (o.Server or o.DSN) with.
+func (o OwnDatabase) Config(dsn string) Config {
+	c := ConfigFor(dsn)
+	c.Cluster = o.Cluster
+	return c
 }

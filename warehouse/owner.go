@@ -70,6 +70,10 @@ func ValidateDatabaseName(name string) error {
 // ErrNotOwned. conn may have any default database; command is the command's
 // name without "servicepulse", such as "bench kpi".
 func ClaimDatabase(ctx context.Context, conn driver.Conn, database, command string) error {
+	return claimDatabase(ctx, conn, database, command, "")
+}
+
+func claimDatabase(ctx context.Context, conn driver.Conn, database, command, cluster string) error {
 	if err := checkClaim(database, command); err != nil {
 		return err
 	}
@@ -78,7 +82,7 @@ func ClaimDatabase(ctx context.Context, conn driver.Conn, database, command stri
 	case err != nil:
 		return err
 	case !exists:
-		return createOwned(ctx, conn, database, command)
+		return createOwned(ctx, conn, database, command, cluster)
 	case reason != "":
 		return &notOwned{database, command, reason}
 	}
@@ -91,6 +95,13 @@ func ClaimDatabase(ctx context.Context, conn driver.Conn, database, command stri
 // another command's, untouched and returns an error matching ErrNotOwned. The
 // marker is read immediately before the DROP.
 func ResetDatabase(ctx context.Context, conn driver.Conn, database, command string) error {
+	return resetDatabase(ctx, conn, database, command, "")
+}
+
+// resetDatabase is ResetDatabase; on a cluster it drops and creates the
+// database on every node (ON CLUSTER), and the marker, which is read on the
+// connected node, is written there.
+func resetDatabase(ctx context.Context, conn driver.Conn, database, command, cluster string) error {
 	if err := checkClaim(database, command); err != nil {
 		return err
 	}
@@ -102,11 +113,18 @@ func ResetDatabase(ctx context.Context, conn driver.Conn, database, command stri
 		if reason != "" {
 			return &notOwned{database, command, reason}
 		}
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+database+"`"); err != nil {
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+database+"`"+onCluster(cluster)); err != nil {
 			return fmt.Errorf("reset database %q: drop: %w", database, err)
 		}
 	}
-	return createOwned(ctx, conn, database, command)
+	return createOwned(ctx, conn, database, command, cluster)
+}
+
+func onCluster(cluster string) string {
+	if cluster == "" {
+		return ""
+	}
+	return " ON CLUSTER " + cluster
 }
 
 func checkClaim(database, command string) error {
@@ -181,13 +199,13 @@ func readMarkers(ctx context.Context, conn driver.Conn, database string) ([]mark
 // another process made it meanwhile, it is not ours), and writes command's
 // marker. If the marker cannot be written, it drops the database it has just
 // created, so no unmarked database is left behind.
-func createOwned(ctx context.Context, conn driver.Conn, database, command string) error {
-	if err := conn.Exec(ctx, "CREATE DATABASE `"+database+"`"); err != nil {
+func createOwned(ctx context.Context, conn driver.Conn, database, command, cluster string) error {
+	if err := conn.Exec(ctx, "CREATE DATABASE `"+database+"`"+onCluster(cluster)); err != nil {
 		return fmt.Errorf("create database %q: %w", database, err)
 	}
 	err := writeMarker(ctx, conn, database, command)
 	if err != nil {
-		if derr := conn.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS `"+database+"`"); derr != nil {
+		if derr := conn.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS `"+database+"`"+onCluster(cluster)); derr != nil {
 			err = errors.Join(err, fmt.Errorf("drop the unmarked database again: %w", derr))
 		}
 		return fmt.Errorf("mark database %q as created by servicepulse %s: %w", database, command, err)

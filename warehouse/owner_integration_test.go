@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -168,4 +169,49 @@ func TestIntegrationOwnerResetDropsOnlyItsOwn(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].Command != "demo" {
 		t.Fatalf("marker after reset: %+v (%v), want one row for demo", ms, err)
 	}
+}
+
+// On a cluster, bench's own database is made and reset on every node, and
+// a database of the same name that bench did not make is left alone there
+// too.
+func TestIntegrationOwnDatabaseOnCluster(t *testing.T) {
+	dsn, cluster := testenv.Cluster(t)
+	log := slog.New(slog.DiscardHandler)
+	name := "sp_test_own_" + strings.ToLower(testenv.Unique("c")[2:10])
+	own, err := NewOwnDatabase(dsn, name, "bench", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.Cluster = cluster
+	conn, err := Open(t.Context(), own.Config(own.Server), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Cleanup(func() { _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+name+"` ON CLUSTER "+cluster) })
+	onEveryNode := func() uint64 {
+		return testenv.Count(t, conn, "SELECT count() FROM cluster(?, system.databases) WHERE name = ?", cluster, name)
+	}
+	for range 2 { // create, then reset what it created
+		if err := own.Prepare(t.Context(), true, log); err != nil {
+			t.Fatal(err)
+		}
+		if n := onEveryNode(); n != 2 {
+			t.Fatalf("database %s on %d shards, want 2", name, n)
+		}
+	}
+
+	other := name + "_x"
+	t.Cleanup(func() { _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+other+"` ON CLUSTER "+cluster) })
+	testenv.Exec(t, conn, "CREATE DATABASE `"+other+"` ON CLUSTER "+cluster)
+	foreignTable(t, conn, other)
+	foreign, err := NewOwnDatabase(dsn, other, "bench", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign.Cluster = cluster
+	if err := foreign.Prepare(t.Context(), true, log); !errors.Is(err, ErrNotOwned) {
+		t.Fatalf("reset of a database bench did not make: %v, want ErrNotOwned", err)
+	}
+	requireForeignTable(t, conn, other)
 }

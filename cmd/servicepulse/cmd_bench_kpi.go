@@ -24,6 +24,9 @@ func runBenchKPI(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if c.Cluster != "" {
+		return cli.Usagef("--cluster %s: %s runs on one ClickHouse server; leave --cluster and $SERVICEPULSE_CLICKHOUSE_CLUSTER empty", c.Cluster, "bench kpi")
+	}
 	cfg.ClickHouse = c.DSN
 	var err error
 	if cfg.Log, err = c.Logger(); err != nil {

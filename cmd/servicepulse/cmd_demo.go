@@ -30,6 +30,9 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if c.Cluster != "" {
+		return cli.Usagef("--cluster %s: %s runs on one ClickHouse server; leave --cluster and $SERVICEPULSE_CLICKHOUSE_CLUSTER empty", c.Cluster, "demo")
+	}
 	cfg.ClickHouse, cfg.PIIKeyFile = c.DSN, os.Getenv("SERVICEPULSE_PII_KEY_FILE")
 	cfg.Grafana = grafana()
 	var err error
