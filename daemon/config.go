@@ -29,6 +29,10 @@ type Config struct {
 	// Partitions is the partition count of the topics Run creates when they
 	// do not exist; existing topics are left alone. Required: 1 to 1024.
 	Partitions int
+	// ReplicationFactor is the number of copies of the topics Run creates
+	// (ingest.TopicSpec: 0 is 1 on a one-broker Kafka, and no topic created
+	// on a cluster).
+	ReplicationFactor int
 	// PIIKey is the HMAC key that pseudonymises personal data, at least
 	// transform.MinPIIKeyBytes long. Required.
 	PIIKey []byte
@@ -55,6 +59,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Partitions < 1 || c.Partitions > 1024:
 		return fmt.Errorf("partitions %d: must be between 1 and 1024", c.Partitions)
+	case c.ReplicationFactor < 0:
+		return fmt.Errorf("replication factor %d: must not be negative", c.ReplicationFactor)
 	case len(c.PIIKey) < transform.MinPIIKeyBytes:
 		return fmt.Errorf("PII key is %d bytes: want at least %d", len(c.PIIKey), transform.MinPIIKeyBytes)
 	case c.RefreshInterval < 0:

@@ -97,7 +97,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // through conn; closeDLQ releases its dead-letter writer.
 func pipeline(ctx context.Context, cfg Config, conn driver.Conn) (p *ingest.Pipeline, closeDLQ func(), err error) {
 	c := cfg.Ingest
-	if err := ingest.EnsureTopics(ctx, c.Brokers, cfg.Partitions, c.RecordsTopic, c.FeedbackTopic, c.DLQTopic); err != nil {
+	if err := ingest.EnsureTopicsWith(ctx, c.Brokers, ingest.TopicSpec{Partitions: cfg.Partitions, ReplicationFactor: cfg.ReplicationFactor}, c.RecordsTopic, c.FeedbackTopic, c.DLQTopic); err != nil {
 		return nil, nil, err
 	}
 	tr, err := transform.New(transform.Config{PIIKey: cfg.PIIKey})

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -218,7 +219,11 @@ func TestClusterEnsureTopicsFirstBrokerDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	topics := []string{testenv.Unique("a"), testenv.Unique("b")}
-	if err := ingest.EnsureTopics(ctx, b.Addrs(), 4, topics...); err != nil {
+	// On a cluster nothing is created without a replication factor.
+	if err := ingest.EnsureTopics(ctx, b.Addrs(), 4, topics...); !errors.Is(err, ingest.ErrTopicsMissing) || !strings.Contains(err.Error(), topics[0]) {
+		t.Fatalf("EnsureTopics of missing topics on a cluster without a replication factor: %v, want ErrTopicsMissing naming %s", err, topics[0])
+	}
+	if err := ingest.EnsureTopicsWith(ctx, b.Addrs(), ingest.TopicSpec{Partitions: 4, ReplicationFactor: 2}, topics...); err != nil {
 		t.Fatalf("EnsureTopics with %s down: %v", b.Addrs()[0], err)
 	}
 	conn, err := kafka.DialContext(ctx, "tcp", b.Addrs()[1])
@@ -237,8 +242,11 @@ func TestClusterEnsureTopicsFirstBrokerDown(t *testing.T) {
 		if p.Leader.ID == 0 || p.Leader.Host == "" {
 			t.Errorf("%s/%d led by %+v, want a live node", p.Topic, p.ID, p.Leader)
 		}
+		if len(p.Replicas) != 2 {
+			t.Errorf("%s/%d has %d replicas, want 2", p.Topic, p.ID, len(p.Replicas))
+		}
 	}
-	// Again: existing topics are no error.
+	// Again: existing topics are no error, with or without a replication factor.
 	if err := ingest.EnsureTopics(ctx, b.Addrs(), 4, topics...); err != nil {
 		t.Errorf("EnsureTopics of existing topics: %v", err)
 	}
@@ -276,7 +284,7 @@ func TestClusterLagFirstBrokerDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	records, feedback := testenv.Unique("records"), testenv.Unique("feedback")
-	if err := ingest.EnsureTopics(ctx, b.Addrs(), clusterPartitions, records, feedback); err != nil {
+	if err := ingest.EnsureTopicsWith(ctx, b.Addrs(), ingest.TopicSpec{Partitions: clusterPartitions, ReplicationFactor: 1}, records, feedback); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.RemoveNode(0); err != nil {
@@ -319,7 +327,7 @@ func TestClusterGeneratorBrokerRemoved(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	records, feedback := testenv.Unique("records"), testenv.Unique("feedback")
-	if err := ingest.EnsureTopics(ctx, b.Addrs(), clusterPartitions, records, feedback); err != nil {
+	if err := ingest.EnsureTopicsWith(ctx, b.Addrs(), ingest.TopicSpec{Partitions: clusterPartitions, ReplicationFactor: 1}, records, feedback); err != nil {
 		t.Fatal(err)
 	}
 	c := b.Cluster()

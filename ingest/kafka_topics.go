@@ -15,17 +15,38 @@ import (
 // leaders, through one bootstrap address.
 const topicsReadyWait = 30 * time.Second
 
-// EnsureTopics creates the topics that do not exist yet, with the given
-// number of partitions. Existing topics are left as they are. It asks the
-// bootstrap addresses in turn until one of them gets the work done, so any
-// of them may be down; the error names every address tried.
+// TopicSpec is how EnsureTopicsWith creates a topic.
+type TopicSpec struct {
+	Partitions int
+	// ReplicationFactor is the number of copies of each partition. 0 means
+	// 1 on a Kafka of one broker (the embedded one, a laptop's) and, on a
+	// cluster, creating nothing: production topics are made by their owner
+	// with the replication they need (README, "Production": 3 copies,
+	// min.insync.replicas 2), and a topic made with one copy by accident
+	// would lose data with its broker.
+	ReplicationFactor int
+}
+
+// EnsureTopics is EnsureTopicsWith with the given partitions and the
+// default replication.
 func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
+	return EnsureTopicsWith(ctx, brokers, TopicSpec{Partitions: partitions}, topics...)
+}
+
+// EnsureTopicsWith creates the topics that do not exist yet, as spec says.
+// Existing topics are left as they are. It asks the bootstrap addresses in
+// turn until one of them gets the work done, so any of them may be down;
+// the error names every address tried.
+func EnsureTopicsWith(ctx context.Context, brokers []string, spec TopicSpec, topics ...string) error {
 	if len(brokers) == 0 {
 		return errors.New("create topics: no kafka address")
 	}
 	var errs []error
 	for _, addr := range brokers {
-		err := ensureTopicsVia(ctx, addr, partitions, topics)
+		err := ensureTopicsVia(ctx, addr, spec, topics)
+		if errors.Is(err, ErrTopicsMissing) {
+			return err
+		}
 		if err == nil {
 			return nil
 		}
@@ -40,7 +61,7 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 // ensureTopicsVia creates the topics through the controller that the broker
 // at addr names, and waits until the broker at addr sees a leader for every
 // partition.
-func ensureTopicsVia(ctx context.Context, addr string, partitions int, topics []string) error {
+func ensureTopicsVia(ctx context.Context, addr string, spec TopicSpec, topics []string) error {
 	// Bounded, so that an address that does not answer (a host down, not
 	// just a refused port) leaves time for the next one.
 	d := kafka.Dialer{Timeout: 10 * time.Second}
@@ -59,9 +80,15 @@ func ensureTopicsVia(ctx context.Context, addr string, partitions int, topics []
 		return fmt.Errorf("connect to controller %s: %w", ctrlAddr, err)
 	}
 	defer cc.Close()
+	rf := spec.ReplicationFactor
+	if rf == 0 {
+		if rf, err = defaultReplication(ctx, addr, topics); err != nil {
+			return err
+		}
+	}
 	cfgs := make([]kafka.TopicConfig, 0, len(topics))
 	for _, t := range topics {
-		cfgs = append(cfgs, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: 1})
+		cfgs = append(cfgs, kafka.TopicConfig{Topic: t, NumPartitions: spec.Partitions, ReplicationFactor: rf})
 	}
 	if err := cc.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 		return fmt.Errorf("create on controller %s: %w", ctrlAddr, err)
@@ -106,4 +133,42 @@ func leadersReady(parts []kafka.Partition, topics []string) bool {
 		}
 	}
 	return true
+}
+
+// ErrTopicsMissing is the error of EnsureTopicsWith when topics do not exist
+// on a Kafka cluster and no replication factor was given.
+var ErrTopicsMissing = errors.New("topics missing on a Kafka cluster")
+
+// defaultReplication is 1 on a Kafka of one broker. On a cluster it is an
+// ErrTopicsMissing error if any topic is missing, and 1 otherwise (nothing
+// will be created). It asks for metadata without auto-creation, which
+// kafka.Conn.ReadPartitions would request.
+func defaultReplication(ctx context.Context, addr string, topics []string) (int, error) {
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: tr}
+	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if err != nil {
+		return 0, fmt.Errorf("read metadata: %w", err)
+	}
+	if len(md.Brokers) <= 1 {
+		return 1, nil
+	}
+	found := map[string]bool{}
+	for _, t := range md.Topics {
+		if t.Error == nil && len(t.Partitions) > 0 {
+			found[t.Name] = true
+		}
+	}
+	var missing []string
+	for _, t := range topics {
+		if !found[t] {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return 0, fmt.Errorf("%w: %v do not exist on this %d-broker Kafka; create them with the replication they need (3 copies, min.insync.replicas 2), or give a replication factor",
+			ErrTopicsMissing, missing, len(md.Brokers))
+	}
+	return 1, nil
 }

@@ -2,6 +2,7 @@ package sla
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"servicepulse/calendar"
@@ -335,8 +337,14 @@ func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
 			}
 			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", quoteList([]string{s.requestID}), s.month)
 		}
-		if err := r.conn.Exec(ctx, "ALTER TABLE "+target.table+" DELETE WHERE "+cond.String()); err != nil {
-			return fmt.Errorf("delete moved request states: %w", err)
+		if err := r.conn.Exec(target.ddl(ctx), "ALTER TABLE "+target.table+" DELETE WHERE "+cond.String()); err != nil {
+			if !target.unfinished(err) {
+				return fmt.Errorf("delete moved request states: %w", err)
+			}
+			// A node is down: the live replicas have the mutation and the
+			// returning node takes it from its replicated table, so the
+			// wait below decides, as on every other refresh.
+			r.log.Warn("a cluster node has not taken the deletion of moved request states yet; it applies it when it is back", "err", err)
 		}
 	}
 	r.log.Info("request states moved to another month; old rows deleted", "requests", len(stale), "cluster", target.cluster)
@@ -365,6 +373,27 @@ type stateTable struct {
 	cluster string // "" on one node
 	table   string // what ALTER names, ON CLUSTER included
 	pending string // counts the mutations not done
+}
+
+// ddlTimeout bounds how long an ON CLUSTER mutation waits for every node to
+// take it (18.16's default is 180 s): a node that is down must not stall the
+// refresher for minutes.
+const ddlTimeout = 20
+
+// ddl is ctx with the settings of the mutation.
+func (t stateTable) ddl(ctx context.Context) context.Context {
+	if t.cluster == "" {
+		return ctx
+	}
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"distributed_ddl_task_timeout": ddlTimeout}))
+}
+
+// unfinished reports the error of an ON CLUSTER statement that some nodes
+// have not executed within the timeout (code 159): it stays queued for
+// them, and the others have run it.
+func (t stateTable) unfinished(err error) bool {
+	var ex *clickhouse.Exception
+	return t.cluster != "" && errors.As(err, &ex) && ex.Code == 159
 }
 
 // stateTarget finds out, once, whether request_state is distributed.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"servicepulse/internal/pipelinetest"
+	"servicepulse/internal/testenv"
 	"servicepulse/metrics"
 	"servicepulse/sla"
 )
@@ -43,7 +44,25 @@ func TestIntegrationContractLoadedLaterKeepsOneRowOnCluster(t *testing.T) {
 	contractLoadedLater(t, pipelinetest.Options{OnCluster: true})
 }
 
-func contractLoadedLater(t *testing.T, o pipelinetest.Options) {
+// With a replica down, the mutation ON CLUSTER cannot finish on every node
+// (code 159 after its timeout); the live replicas apply it, the refresh
+// goes on, and the row is counted once.
+func TestIntegrationContractLoadedLaterKeepsOneRowReplicaDown(t *testing.T) {
+	t.Parallel()
+	c := testenv.PrivateCluster(t, 2, 2)
+	contractLoadedLater(t, pipelinetest.Options{DSN: testenv.ClusterDatabase(t, c.DSN, c.Name), Cluster: c.Name}, func() {
+		if err := c.Node(2, 2).Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Back before the database is dropped ON CLUSTER, which waits
+		// for every node.
+		t.Cleanup(func() { _ = c.Node(2, 2).Start(context.Background()) })
+	})
+}
+
+// contractLoadedLater runs the case on a stack built with o; beforeMove,
+// if given, runs before the refresh that moves the row.
+func contractLoadedLater(t *testing.T, o pipelinetest.Options, beforeMove ...func()) {
 	s := pipelinetest.NewWith(t, o)
 	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"O1-01","event_type":"request_created",
 		"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"O1","contract_id":"CT-T","partner_id":"PT-A",
@@ -59,6 +78,9 @@ func contractLoadedLater(t *testing.T, o pipelinetest.Options) {
 	s.LoadContracts(t, lateContract)
 	r := sla.NewRefresher(s.Conn, s.Log)
 	r.Now = func() time.Time { return time.Now().Add(time.Second) } // a newer computed_at than the first state
+	for _, f := range beforeMove {
+		f()
+	}
 	start := time.Now()
 	if res, err := r.RefreshAll(context.Background()); err != nil || res.Requests != 1 || res.Unmatched != 0 {
 		t.Fatalf("refresh all after loading the contract: %+v, %v; want 1 request, matched", res, err)

@@ -49,7 +49,7 @@ func runGen(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ingest.EnsureTopics(ctx, kc.Brokers, t.Partitions, t.Records, t.Feedback, t.DLQ); err != nil {
+	if err := ingest.EnsureTopicsWith(ctx, kc.Brokers, t.Spec(), t.Records, t.Feedback, t.DLQ); err != nil {
 		return err
 	}
 	return cli.PrintResult(generator.Produce(ctx, kc, cfg, log))

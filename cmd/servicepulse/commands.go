@@ -2,6 +2,7 @@ package main
 
 import (
 	"servicepulse/dashboards"
+	"servicepulse/ingest"
 	"servicepulse/internal/cli"
 	"servicepulse/warehouse"
 )
@@ -20,6 +21,7 @@ func init() {
 			{Err: warehouse.ErrUnreachable, Text: "start one with `servicepulse demo` or set --clickhouse"},
 			{Err: warehouse.ErrNoCluster, Text: "check --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER)"},
 			{Err: warehouse.ErrLayout, Text: "set --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER) to the cluster of the database, or leave it empty for a single-server database"},
+			{Err: ingest.ErrTopicsMissing, Text: "create them, or let servicepulse create them with --replication-factor 3"},
 			{Err: warehouse.ErrNotOwned, Text: "name another one with --database, or drop it yourself"},
 			{Err: dashboards.ErrUnreachable, Text: "check --grafana-url"},
 			{Err: dashboards.ErrNotGrafana, Text: "check --grafana-url"},

@@ -146,6 +146,12 @@ func (w *WarehouseFlags) Connect(ctx context.Context) (driver.Conn, *slog.Logger
 type TopicFlags struct {
 	Records, Feedback, DLQ string
 	Partitions             int // of the topics servicepulse creates
+	ReplicationFactor      int // of the topics servicepulse creates; 0: ingest.TopicSpec's default
+}
+
+// Spec is how servicepulse creates the topics that do not exist.
+func (t *TopicFlags) Spec() ingest.TopicSpec {
+	return ingest.TopicSpec{Partitions: t.Partitions, ReplicationFactor: t.ReplicationFactor}
 }
 
 // Register registers every topic flag: the topics' names and the partitions
@@ -154,6 +160,7 @@ func (t *TopicFlags) Register(fs *FlagSet) {
 	t.RegisterSources(fs)
 	fs.StringVar(&t.DLQ, "dlq-topic", ingest.DefaultConfig().DLQTopic, "dead-letter topic for rejected messages")
 	fs.IntVar(&t.Partitions, "partitions", 4, "partitions of topics servicepulse creates (existing topics are left alone)")
+	fs.IntVar(&t.ReplicationFactor, "replication-factor", 0, "copies of each partition of topics servicepulse creates; 0: 1 on a one-broker Kafka, none created on a cluster (create them with 3 copies, min.insync.replicas 2)")
 }
 
 // RegisterSources registers only the topics ingest reads: records and
@@ -168,6 +175,9 @@ func (t *TopicFlags) RegisterSources(fs *FlagSet) {
 func (t *TopicFlags) Validate() error {
 	if t.Partitions < 1 || t.Partitions > 1024 {
 		return Usagef("--partitions %d: must be between 1 and 1024", t.Partitions)
+	}
+	if t.ReplicationFactor < 0 || t.ReplicationFactor > 32 {
+		return Usagef("--replication-factor %d: must be between 0 (default) and 32", t.ReplicationFactor)
 	}
 	return nil
 }

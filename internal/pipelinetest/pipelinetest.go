@@ -105,7 +105,10 @@ func NewWith(t testing.TB, o Options) *Stack {
 	cfg.Group = testenv.Unique("group")
 	cfg.UntilIdle = 2 * time.Second
 	cfg.BatchInterval = 200 * time.Millisecond
-	if err := ingest.EnsureTopics(ctx, brokers, o.Partitions, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
+	// One copy: test topics, on the embedded broker or a kfake cluster that
+	// keeps one copy anyway.
+	spec := ingest.TopicSpec{Partitions: o.Partitions, ReplicationFactor: 1}
+	if err := ingest.EnsureTopicsWith(ctx, brokers, spec, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
 		t.Fatal(err)
 	}
 	return &Stack{DSN: o.DSN, Cluster: o.Cluster, Conn: conn, Brokers: brokers, Config: cfg, Log: o.Log, Key: o.Key}
