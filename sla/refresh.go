@@ -68,6 +68,19 @@ type Result struct {
 	Unmatched int `json:"unmatched"` // requests whose contract has no terms for their opening time
 }
 
+// changedRequests finds the requests with events or feedback ingested at
+// or after ? (four times the same instant) and every request on their
+// serials.
+const changedRequests = `
+		SELECT DISTINCT request_id FROM service_events
+		WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
+			SELECT product_serial FROM service_events
+			WHERE event_type = 'request_created' AND product_serial != '' AND request_id GLOBAL IN (
+				SELECT request_id FROM service_events WHERE ingested_at >= ?
+				UNION ALL SELECT request_id FROM feedback WHERE ingested_at >= ?))
+		UNION ALL SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
+		UNION ALL SELECT DISTINCT request_id FROM feedback WHERE ingested_at >= ?`
+
 // Refresh rebuilds every request with events or feedback ingested since the
 // previous refresh (all requests on the first run), plus every request on the
 // same product serials.
@@ -97,15 +110,7 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	// all shards, and sent to every shard; a plain IN would be refused
 	// (distributed_product_mode=deny) or, with local, miss siblings on other
 	// shards. On one node GLOBAL IN is IN.
-	ids, err := r.strings(ctx, `
-		SELECT DISTINCT request_id FROM service_events
-		WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
-			SELECT product_serial FROM service_events
-			WHERE event_type = 'request_created' AND product_serial != '' AND request_id GLOBAL IN (
-				SELECT request_id FROM service_events WHERE ingested_at >= ?
-				UNION ALL SELECT request_id FROM feedback WHERE ingested_at >= ?))
-		UNION ALL SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
-		UNION ALL SELECT DISTINCT request_id FROM feedback WHERE ingested_at >= ?`, since, since, since, since)
+	ids, err := r.strings(ctx, changedRequests, since, since, since, since)
 	if err != nil {
 		return Result{}, fmt.Errorf("find changed requests: %w", err)
 	}
