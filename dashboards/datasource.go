@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/common"
+
+	"servicepulse/internal/secrets"
 )
 
 // Identity of the ClickHouse datasource we provision.
@@ -34,14 +36,20 @@ type Datasource struct {
 // DatasourceFromDSN reads clickhouse://[user[:password]@]host[:port][/database][?secure=true].
 // Defaults: port 9000, database servicepulse, user default.
 func DatasourceFromDSN(dsn string) (Datasource, error) {
+	shown := secrets.Mask(dsn)
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme != "clickhouse" || u.Hostname() == "" {
-		return Datasource{}, fmt.Errorf("datasource DSN %q: want clickhouse://[user[:password]@]host[:port][/database]", dsn)
+		return Datasource{}, fmt.Errorf("datasource DSN %q: want clickhouse://[user[:password]@]host[:port][/database]", shown)
+	}
+	if strings.Contains(u.Host, ",") {
+		// Grafana's plugin dials one server. On a cluster any node serves
+		// the Distributed tables, so one is enough.
+		return Datasource{}, fmt.Errorf("datasource DSN %q: Grafana's ClickHouse datasource names one server; give one node of the cluster (every node answers for the Distributed tables)", shown)
 	}
 	ds := Datasource{Host: u.Hostname(), Port: 9000, Database: "servicepulse", User: "default"}
 	if p := u.Port(); p != "" {
 		if ds.Port, err = strconv.Atoi(p); err != nil || ds.Port < 1 || ds.Port > 65535 {
-			return Datasource{}, fmt.Errorf("datasource DSN %q: bad port %q", dsn, p)
+			return Datasource{}, fmt.Errorf("datasource DSN %q: bad port %q", shown, p)
 		}
 	}
 	if db := strings.Trim(u.Path, "/"); db != "" {
@@ -56,7 +64,7 @@ func DatasourceFromDSN(dsn string) (Datasource, error) {
 	case "true":
 		ds.Secure = true
 	default:
-		return Datasource{}, fmt.Errorf("datasource DSN %q: secure=%q, want true or false", dsn, v)
+		return Datasource{}, fmt.Errorf("datasource DSN %q: secure=%q, want true or false", shown, v)
 	}
 	return ds, nil
 }

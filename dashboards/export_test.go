@@ -179,6 +179,8 @@ func TestDatasourceFromDSN(t *testing.T) {
 		{dsn: "http://h:8123", bad: true},
 		{dsn: "clickhouse://h:99999", bad: true},
 		{dsn: "clickhouse://h?secure=maybe", bad: true},
+		{dsn: "clickhouse://u:hunter2@ch1:9000,ch2:9000/db", bad: true}, // a cluster's DSN: Grafana dials one node
+		{dsn: "clickhouse://u:hunter2@h:x/db", bad: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dsn, func(t *testing.T) {
@@ -186,6 +188,8 @@ func TestDatasourceFromDSN(t *testing.T) {
 			if tt.bad {
 				if err == nil {
 					t.Errorf("accepted %q", tt.dsn)
+				} else if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error shows the password: %v", err)
 				}
 				return
 			}
