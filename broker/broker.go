@@ -38,6 +38,15 @@ type Config struct {
 	// Log receives the broker's own notes (members removed by the session
 	// reaper). Default: discarded.
 	Log *slog.Logger
+	// SASLUsersFile lists the SASL users, one USER:PASSWORD a line
+	// (ReadUsers). Each may log in with PLAIN, SCRAM-SHA-256 and
+	// SCRAM-SHA-512 and do anything; a client without SASL is refused.
+	// Default: "" (no SASL).
+	SASLUsersFile string
+	// TLSCertFile and TLSKeyFile are the listeners' PEM certificate (its
+	// chain may follow) and key: every listener then speaks TLS only.
+	// Both or neither. Default: "" (plaintext).
+	TLSCertFile, TLSKeyFile string
 }
 
 // Validate reports the first invalid field.
@@ -68,7 +77,8 @@ func (c *Config) Validate() error {
 	if c.Partitions < 1 || c.Partitions > 1024 {
 		return fmt.Errorf("broker partitions %d: must be 1..1024", c.Partitions)
 	}
-	return nil
+	_, err = c.loadSecurity()
+	return err
 }
 
 // maxBrokers bounds Config.Brokers: a local cluster for tests and
@@ -88,6 +98,10 @@ type Broker struct {
 // Start starts the broker (cfg.Brokers of them) listening on cfg.Addr.
 func Start(cfg Config) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	sec, err := cfg.loadSecurity()
+	if err != nil {
 		return nil, err
 	}
 	host, port, _ := net.SplitHostPort(cfg.Addr)
@@ -121,6 +135,7 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 	}
+	opts = append(opts, sec.opts()...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start broker on %s: %w", cfg.Addr, err)
@@ -140,7 +155,7 @@ func Start(cfg Config) (*Broker, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	r := newSessionReaper(c, b.addrs, log)
+	r := newSessionReaper(c, b.addrs, sec, log)
 	ctx, stop := context.WithCancel(context.Background())
 	b.reaper, b.stopReaper = r, stop
 	go func() { defer close(b.reaperDone); r.run(ctx) }()

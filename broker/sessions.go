@@ -47,8 +47,9 @@ type memberSeen struct {
 // Kafka's own expiry, where kfake does apply it, goes first.
 const gracePeriod = 2 * time.Second
 
-func newSessionReaper(c *kfake.Cluster, addrs []string, log *slog.Logger) *sessionReaper {
+func newSessionReaper(c *kfake.Cluster, addrs []string, sec security, log *slog.Logger) *sessionReaper {
 	tr := &kafka.Transport{DialTimeout: 2 * time.Second}
+	sec.clientTransport(tr)
 	r := &sessionReaper{
 		log:     log,
 		tr:      tr,

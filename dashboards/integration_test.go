@@ -2,17 +2,26 @@ package dashboards
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"math"
+	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"servicepulse/contracts"
 	"servicepulse/generator"
 	"servicepulse/internal/pipelinetest"
+	"servicepulse/internal/testenv"
 	"servicepulse/metrics"
 )
 
@@ -120,6 +129,37 @@ func TestIntegrationPanelQueries(t *testing.T) {
 				}
 				checkShape(t, q, res.columns, len(res.rows))
 			})
+		}
+	})
+
+	// Grafana's datasource user is read-only (readonly=2 on 18.16, over
+	// TLS with a password, as the plugin connects: no settings of its own):
+	// every query runs, and writing, altering or dropping is refused.
+	t.Run("ClickHouse 18.16, read-only user over TLS", func(t *testing.T) {
+		reader := readOnlyConn(t, g)
+		for _, q := range queries {
+			sql, err := expandFor(q, g.rangeOf(q), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := reader.Query(t.Context(), sql)
+			if err != nil {
+				t.Errorf("%s/%s as the read-only user: %v", q.Dashboard, q.Panel, err)
+				continue
+			}
+			rows.Close()
+		}
+		for _, stmt := range []string{
+			"INSERT INTO state_refreshes (refreshed_at, watermark, requests) SELECT now(), now(), 0",
+			"ALTER TABLE request_state DELETE WHERE 1",
+			"DROP TABLE request_state",
+			"CREATE TABLE x (a UInt8) ENGINE = TinyLog",
+		} {
+			err := reader.Exec(t.Context(), stmt)
+			var ex *clickhouse.Exception
+			if !errors.As(err, &ex) || ex.Code != 164 {
+				t.Errorf("%s as the read-only user: %v, want refused (code 164, readonly)", stmt, err)
+			}
 		}
 	})
 
@@ -303,4 +343,38 @@ func same(a, b float64) bool {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
+}
+
+// readOnlyConn connects to the stack's database as the read-only user of the
+// server's TLS port (testenv.TLSClickHouse), the way Grafana's plugin does.
+func readOnlyConn(t *testing.T, g generated) clickhouse.Conn {
+	t.Helper()
+	base, dir := testenv.TLSClickHouse(t)
+	pw, err := os.ReadFile(filepath.Join(dir, "reader.password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	u, err := url.Parse(g.stack.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr: []string{strings.TrimPrefix(base, "clickhouse://")},
+		Auth: clickhouse.Auth{Database: strings.Trim(u.Path, "/"), Username: "sp_reader", Password: strings.TrimSpace(string(pw))},
+		TLS:  &tls.Config{RootCAs: pool},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Ping(t.Context()); err != nil {
+		t.Fatalf("connect as the read-only user: %v", err)
+	}
+	return conn
 }

@@ -2,9 +2,12 @@ package devenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,10 +29,11 @@ type Cluster struct {
 	Nodes     []ClusterNode `json:"nodes"`
 	ZooKeeper ZooKeeperNode `json:"zookeeper"`
 
-	servers []*ClickHouseServer // as Nodes
-	zk      *zooKeeper
-	cfg     ClusterConfig
-	log     *slog.Logger
+	servers  []*ClickHouseServer // as Nodes
+	password string              // of the default user, or ""
+	zk       *zooKeeper
+	cfg      ClusterConfig
+	log      *slog.Logger
 }
 
 // ClusterNode is one ClickHouse server of a Cluster.
@@ -85,6 +89,15 @@ func StartCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*Cl
 	}
 	start := time.Now()
 	c := &Cluster{Name: cfg.Name, Dir: dir, Nodes: layout(cfg, ports[1:]), cfg: cfg, log: log}
+	if cfg.PasswordFile != "" {
+		b, err := os.ReadFile(cfg.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("cluster password: %w", err)
+		}
+		if c.password = strings.TrimRight(string(b), "\r\n"); c.password == "" {
+			return nil, fmt.Errorf("cluster password file %s is empty", cfg.PasswordFile)
+		}
+	}
 	if c.zk, err = startZooKeeper(ctx, java, filepath.Join(dir, "zookeeper"), ports[0], cfg.Detach, cfg.StartTimeout, log); err != nil {
 		return nil, err
 	}
@@ -122,9 +135,18 @@ func (c *Cluster) startNodes(ctx context.Context, bin string) error {
 			Dir: n.Dir, TCPPort: n.TCPPort, HTTPPort: n.HTTPPort, Detach: c.cfg.Detach,
 			StartTimeout: c.cfg.StartTimeout, StopTimeout: c.cfg.StopTimeout,
 		}
-		edit := func(conf string) string { return clusterNodeConfig(conf, c.Name, c.Nodes, n, c.ZooKeeper.Port) }
-		if err := writeServerConfig(cfg, edit, clusterNodeUsers); err != nil {
+		edit := func(conf string) string {
+			return clusterNodeConfig(conf, c.Name, c.Nodes, n, c.ZooKeeper.Port, c.password)
+		}
+		users := func(u string) string { return clusterNodeUsers(u, c.passwordHash()) }
+		if err := writeServerConfig(cfg, edit, users); err != nil {
 			return err
+		}
+		if c.password != "" {
+			// The config holds the password in clear (remote_servers).
+			if err := os.Chmod(filepath.Join(n.Dir, "config.xml"), 0o600); err != nil {
+				return fmt.Errorf("restrict config of shard %d replica %d: %w", n.Shard, n.Replica, err)
+			}
 		}
 		c.servers[i] = &ClickHouseServer{cfg: cfg, bin: bin, log: c.log.With("shard", n.Shard, "replica", n.Replica, "http_port", n.HTTPPort)}
 	}
@@ -156,6 +178,15 @@ func clusterDSN(nodes []ClusterNode) string {
 		}
 	}
 	return "clickhouse://" + strings.Join(hosts, ",")
+}
+
+// passwordHash is the SHA-256 of the default user's password, in hex, or "".
+func (c *Cluster) passwordHash() string {
+	if c.password == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(c.password))
+	return hex.EncodeToString(sum[:])
 }
 
 // Node returns the server of shard and replica (both from 1), or nil.

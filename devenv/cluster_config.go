@@ -23,6 +23,10 @@ type ClusterConfig struct {
 	// Name is the cluster's name in remote_servers, for ON CLUSTER and
 	// Distributed tables, and its {cluster} macro. Default: "servicepulse"
 	Name string
+	// PasswordFile, when set, holds the password of the default user on
+	// every node (one line); the nodes then use it between themselves
+	// (remote_servers, interserver credentials). Default: no password
+	PasswordFile string
 	// Detach leaves the servers running when this process exits; stop them
 	// with StopDir. Without it they get SIGTERM when this process dies.
 	// Default: false

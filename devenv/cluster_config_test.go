@@ -96,7 +96,7 @@ func TestClusterNodeConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := clusterNodeConfig(conf, "sp", nodes, self, 999)
+	got := clusterNodeConfig(conf, "sp", nodes, self, 999, "")
 	for _, want := range []string{
 		"<tcp_port>201</tcp_port>", "<http_port>202</http_port>", "<path>/c/shard1-replica2/data/</path>",
 		"<interserver_http_port>203</interserver_http_port>", "<interserver_http_host>127.0.0.1</interserver_http_host>",
@@ -165,9 +165,30 @@ func TestIntegrationZooKeeperStartFailure(t *testing.T) {
 // ON CLUSTER statements of migrations need on 18.x.
 func TestClusterNodeUsers(t *testing.T) {
 	users := "<yandex>\n    <profiles>\n        <!-- Default settings. -->\n        <default>\n            <max_memory_usage>1</max_memory_usage>\n            <load_balancing>random</load_balancing>\n        </default>\n        <readonly><readonly>1</readonly></readonly>\n    </profiles>\n    <users><default></default></users>\n</yandex>"
-	got := clusterNodeUsers(users)
+	got := clusterNodeUsers(users, "")
 	want := "<default>\n            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>\n            <load_balancing>in_order</load_balancing>\n            <max_memory_usage>"
 	if !strings.Contains(got, want) || strings.Count(got, "<allow_experimental") != 1 || strings.Count(got, "<load_balancing>") != 1 {
 		t.Errorf("users = %s\nwant the setting once, in the default profile", got)
+	}
+}
+
+// With a password, the nodes log in to each other with it and the default
+// user needs it; the users file holds only its hash.
+func TestClusterNodePassword(t *testing.T) {
+	conf := "<yandex>\n    <tcp_port>9000</tcp_port>\n</yandex>\n"
+	nodes := []ClusterNode{{Shard: 1, Replica: 1, TCPPort: 101, InterserverPort: 102}}
+	got := clusterNodeConfig(conf, "sp", nodes, nodes[0], 999, "p<w&")
+	for _, want := range []string{
+		"<interserver_http_credentials><user>interserver</user><password>p&lt;w&amp;</password></interserver_http_credentials>",
+		"<replica><host>127.0.0.1</host><port>101</port><user>default</user><password>p&lt;w&amp;</password></replica>",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %s:\n%s", want, got)
+		}
+	}
+	users := "<yandex>\n    <profiles><default></default></profiles>\n    <users>\n        <default>\n            <password></password>\n            <networks/>\n        </default>\n    </users>\n</yandex>"
+	u := clusterNodeUsers(users, "abc123")
+	if !strings.Contains(u, "<password_sha256_hex>abc123</password_sha256_hex>") || strings.Contains(u, "<password>") {
+		t.Errorf("users = %s\nwant the default user's password as its hash only", u)
 	}
 }

@@ -1,6 +1,7 @@
 package devenv
 
 import (
+	"encoding/xml"
 	"fmt"
 	"regexp"
 	"strings"
@@ -26,12 +27,20 @@ var clusterElements = []*regexp.Regexp{
 // remote_servers with the one cluster of nodes, in which a shard's replicas
 // replicate themselves (internal_replication), so that a Distributed insert
 // writes each row to one replica only.
-func clusterNodeConfig(conf, name string, nodes []ClusterNode, self ClusterNode, zkPort int) string {
+//
+// With a password (the default user's), each replica in remote_servers
+// carries it, since a node connects to the others as that user for
+// Distributed queries and ON CLUSTER statements, and replicas fetch parts
+// from each other with interserver credentials.
+func clusterNodeConfig(conf, name string, nodes []ClusterNode, self ClusterNode, zkPort int, password string) string {
 	for _, re := range clusterElements {
 		conf = re.ReplaceAllString(conf, "")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "    <interserver_http_port>%d</interserver_http_port>\n", self.InterserverPort)
+	if password != "" {
+		fmt.Fprintf(&b, "    <interserver_http_credentials><user>interserver</user><password>%s</password></interserver_http_credentials>\n", xmlText(password))
+	}
 	b.WriteString("    <interserver_http_host>127.0.0.1</interserver_http_host>\n")
 	fmt.Fprintf(&b, "    <zookeeper>\n        <node><host>127.0.0.1</host><port>%d</port></node>\n    </zookeeper>\n", zkPort)
 	fmt.Fprintf(&b, "    <macros>\n        <cluster>%s</cluster>\n        <shard>%d</shard>\n        <replica>%d</replica>\n    </macros>\n", name, self.Shard, self.Replica)
@@ -41,7 +50,11 @@ func clusterNodeConfig(conf, name string, nodes []ClusterNode, self ClusterNode,
 		if i == 0 || nodes[i-1].Shard != n.Shard {
 			b.WriteString("            <shard>\n                <internal_replication>true</internal_replication>\n")
 		}
-		fmt.Fprintf(&b, "                <replica><host>127.0.0.1</host><port>%d</port></replica>\n", n.TCPPort)
+		auth := ""
+		if password != "" {
+			auth = "<user>default</user><password>" + xmlText(password) + "</password>"
+		}
+		fmt.Fprintf(&b, "                <replica><host>127.0.0.1</host><port>%d</port>%s</replica>\n", n.TCPPort, auth)
 		if i == len(nodes)-1 || nodes[i+1].Shard != n.Shard {
 			b.WriteString("            </shard>\n")
 		}
@@ -52,8 +65,9 @@ func clusterNodeConfig(conf, name string, nodes []ClusterNode, self ClusterNode,
 }
 
 var (
-	defaultProfile = regexp.MustCompile(`(?s)<profiles>.*?<default>(.*?)</default>`)
-	balancing      = regexp.MustCompile(`(?s)\s*<load_balancing>[^<]*</load_balancing>`)
+	defaultPassword = regexp.MustCompile(`(?s)(<users>.*?<default>.*?)<password></password>`) // the element, not the example in its comment
+	defaultProfile  = regexp.MustCompile(`(?s)<profiles>.*?<default>(.*?)</default>`)
+	balancing       = regexp.MustCompile(`(?s)\s*<load_balancing>[^<]*</load_balancing>`)
 )
 
 // clusterNodeUsers sets in the default profile what servicepulse needs of
@@ -62,7 +76,12 @@ var (
 // server's default profile, not with the settings of the query that queued
 // it; and load_balancing in_order, a string setting that clickhouse-go
 // sends only to servers from 19 on. The package's file sets random there.
-func clusterNodeUsers(users string) string {
+//
+// With a password hash, the default user needs that password.
+func clusterNodeUsers(users, passwordSHA256 string) string {
+	if passwordSHA256 != "" {
+		users = defaultPassword.ReplaceAllString(users, "${1}<password_sha256_hex>"+passwordSHA256+"</password_sha256_hex>")
+	}
 	loc := defaultProfile.FindStringSubmatchIndex(users)
 	if loc == nil {
 		return users
@@ -71,4 +90,11 @@ func clusterNodeUsers(users string) string {
 	body = "\n            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>" +
 		"\n            <load_balancing>in_order</load_balancing>" + body
 	return users[:loc[2]] + body + users[loc[3]:]
+}
+
+// xmlText escapes s for XML character data.
+func xmlText(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }

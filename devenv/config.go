@@ -15,6 +15,14 @@ type ClickHouseConfig struct {
 	TCPPort int
 	// HTTPPort is the HTTP port, used to ping the server. Default: 8123
 	HTTPPort int
+	// TLSPort, when set, is a native-protocol port with TLS
+	// (tcp_port_secure), serving TLSCertFile and TLSKeyFile (PEM). Default: 0
+	TLSPort                 int
+	TLSCertFile, TLSKeyFile string
+	// UsersFile, when set, is a users.d file (XML, <yandex><users>… and
+	// profiles) copied beside users.xml: users with passwords, read-only
+	// profiles. Default: none
+	UsersFile string
 	// Detach leaves a started server running when this process exits, for a
 	// demo that outlives its command; stop it with StopFromPIDFile. Without
 	// it the server gets SIGTERM when this process dies. Default: false
@@ -59,6 +67,16 @@ func (c ClickHouseConfig) Validate() error {
 	}
 	if c.TCPPort == c.HTTPPort {
 		return fmt.Errorf("clickhouse tcp port and http port are both %d; give them different ports", c.TCPPort)
+	}
+	if c.TLSPort != 0 {
+		if c.TLSPort < 1 || c.TLSPort > 65535 || c.TLSPort == c.TCPPort || c.TLSPort == c.HTTPPort {
+			return fmt.Errorf("clickhouse tls port %d: want 1-65535, other than the tcp and http ports", c.TLSPort)
+		}
+		if c.TLSCertFile == "" || c.TLSKeyFile == "" {
+			return fmt.Errorf("clickhouse tls port %d needs a certificate and its key", c.TLSPort)
+		}
+	} else if c.TLSCertFile != "" || c.TLSKeyFile != "" {
+		return fmt.Errorf("clickhouse tls certificate given without a tls port")
 	}
 	if c.StartTimeout <= 0 {
 		return fmt.Errorf("clickhouse start timeout is %s; want a positive duration such as 60s", c.StartTimeout)

@@ -47,6 +47,30 @@ func writeServerConfig(cfg ClickHouseConfig, edit, editUsers func(string) string
 	if err := os.WriteFile(filepath.Join(cfg.Dir, "users.xml"), users, 0o644); err != nil {
 		return fmt.Errorf("write clickhouse users: %w", err)
 	}
+	return writeUsersFile(cfg)
+}
+
+// writeUsersFile copies cfg.UsersFile into users.d, which the server merges
+// into users.xml; without one, it removes a copy an earlier start left.
+func writeUsersFile(cfg ClickHouseConfig) error {
+	dst := filepath.Join(cfg.Dir, "users.d", "servicepulse.xml")
+	if cfg.UsersFile == "" {
+		if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove old clickhouse users file: %w", err)
+		}
+		return nil
+	}
+	b, err := os.ReadFile(cfg.UsersFile)
+	if err != nil {
+		return fmt.Errorf("read clickhouse users file: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("create clickhouse users.d: %w", err)
+	}
+	// 0600: it holds password hashes.
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		return fmt.Errorf("write clickhouse users file: %w", err)
+	}
 	return nil
 }
 
@@ -83,5 +107,44 @@ func serverConfig(src string, cfg ClickHouseConfig) (string, error) {
 	if end == nil {
 		return "", fmt.Errorf("clickhouse config %s does not end with </yandex> or </clickhouse>", filepath.Join(etcDir, "config.xml"))
 	}
-	return s[:end[0]] + "    <listen_host>127.0.0.1</listen_host>\n" + s[end[0]:], nil
+	extra := "    <listen_host>127.0.0.1</listen_host>\n"
+	if cfg.TLSPort != 0 {
+		tlsConf, err := secureServer(s, cfg)
+		if err != nil {
+			return "", err
+		}
+		s = tlsConf
+		end = rootEnd.FindStringIndex(s)
+		extra += fmt.Sprintf("    <tcp_port_secure>%d</tcp_port_secure>\n", cfg.TLSPort)
+	}
+	return s[:end[0]] + extra + s[end[0]:], nil
+}
+
+var (
+	opensslServer = regexp.MustCompile(`(?s)<openSSL>\s*<server>.*?</server>`)
+	dhParams      = regexp.MustCompile(`\s*<dhParamsFile>[^<]*</dhParamsFile>`)
+	certFile      = regexp.MustCompile(`<certificateFile>[^<]*</certificateFile>`)
+	keyFile       = regexp.MustCompile(`<privateKeyFile>[^<]*</privateKeyFile>`)
+)
+
+// secureServer points the config's <openSSL><server> at cfg's certificate
+// and key, absolute, and drops the Diffie-Hellman parameters file, which the
+// package's config names but does not ship (ECDHE needs none).
+func secureServer(s string, cfg ClickHouseConfig) (string, error) {
+	loc := opensslServer.FindStringIndex(s)
+	if loc == nil {
+		return "", fmt.Errorf("clickhouse config %s has no <openSSL><server>; cannot serve TLS", filepath.Join(etcDir, "config.xml"))
+	}
+	cert, err := filepath.Abs(cfg.TLSCertFile)
+	if err != nil {
+		return "", err
+	}
+	key, err := filepath.Abs(cfg.TLSKeyFile)
+	if err != nil {
+		return "", err
+	}
+	sec := dhParams.ReplaceAllString(s[loc[0]:loc[1]], "")
+	sec = certFile.ReplaceAllLiteralString(sec, "<certificateFile>"+cert+"</certificateFile>")
+	sec = keyFile.ReplaceAllLiteralString(sec, "<privateKeyFile>"+key+"</privateKeyFile>")
+	return s[:loc[0]] + sec + s[loc[1]:], nil
 }

@@ -27,6 +27,8 @@ type KafkaConfig struct {
 	// BatchSize is the number of messages per WriteMessages call and the
 	// writer's batch limit per partition. Default: 10000.
 	BatchSize int
+	// Security is how the writer connects: SASL, TLS. Default: plaintext.
+	Security kafkaconn.Security
 }
 
 // Default topic names of docs/events.md.
@@ -55,7 +57,7 @@ func (kc *KafkaConfig) Validate() error {
 	if kc.BatchSize < 1 || kc.BatchSize > 1_000_000 {
 		return fields.Errorf("BatchSize", kc.BatchSize, "must be between 1 and 1000000")
 	}
-	return nil
+	return kc.Security.Validate()
 }
 
 // maxBatchBytes keeps every produce request's record batch below the
@@ -83,9 +85,13 @@ func Produce(ctx context.Context, kc KafkaConfig, cfg Config, log *slog.Logger) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	tr, err := kafkaconn.WriterTransport(kc.Brokers, kc.Security)
+	if err != nil {
+		return Summary{}, err
+	}
 	w := &kafka.Writer{
 		Addr:         kafka.TCP(kc.Brokers...),
-		Transport:    kafkaconn.WriterTransport(kc.Brokers),
+		Transport:    tr,
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    kc.BatchSize,

@@ -5,12 +5,16 @@ import (
 	"time"
 
 	"servicepulse/internal/fields"
+	"servicepulse/internal/kafkaconn"
 )
 
 // Config configures the ingest workers of one process.
 type Config struct {
 	// Brokers are the Kafka bootstrap addresses. Required.
 	Brokers []string
+	// Security is how every Kafka client of the pipeline connects (the
+	// reader, the DLQ writer, the lag reader): SASL, TLS. Default: plaintext.
+	Security kafkaconn.Security
 	// RecordsTopic carries service records. Default: servicepulse.service-records.
 	RecordsTopic string
 	// FeedbackTopic carries customer feedback. Default: servicepulse.feedback.
@@ -108,5 +112,5 @@ func (c Config) Validate() error {
 	case c.UntilIdleMax > 0 && c.UntilIdleMax <= c.UntilIdle:
 		return fields.Errorf("UntilIdleMax", c.UntilIdleMax, "must be longer than {UntilIdle} %s", c.UntilIdle)
 	}
-	return nil
+	return c.Security.Validate()
 }

@@ -33,15 +33,31 @@ type KafkaDeadLetters struct {
 	key    []byte
 }
 
-// NewKafkaDeadLetters returns a DLQ publisher; piiKey seals the payloads.
-// brokers are every bootstrap address: the writer bootstraps through any
-// that answers and follows partition leaders as they move.
+// NewKafkaDeadLetters returns a DLQ publisher to a plaintext Kafka without
+// SASL; see NewSecureKafkaDeadLetters.
 func NewKafkaDeadLetters(brokers []string, topic string, piiKey []byte) *KafkaDeadLetters {
+	tr, _ := kafkaconn.WriterTransport(brokers, kafkaconn.Security{}) // plaintext: no file to read, no error
+	return newDeadLetters(brokers, tr, topic, piiKey)
+}
+
+// NewSecureKafkaDeadLetters returns a DLQ publisher connecting as sec says
+// (SASL, TLS); piiKey seals the payloads. brokers are every bootstrap
+// address: the writer bootstraps through any that answers and follows
+// partition leaders as they move.
+func NewSecureKafkaDeadLetters(brokers []string, sec kafkaconn.Security, topic string, piiKey []byte) (*KafkaDeadLetters, error) {
+	tr, err := kafkaconn.WriterTransport(brokers, sec)
+	if err != nil {
+		return nil, fmt.Errorf("dead-letter writer: %w", err)
+	}
+	return newDeadLetters(brokers, tr, topic, piiKey), nil
+}
+
+func newDeadLetters(brokers []string, tr *kafka.Transport, topic string, piiKey []byte) *KafkaDeadLetters {
 	return &KafkaDeadLetters{
 		key: piiKey,
 		writer: &kafka.Writer{
 			Addr:         kafka.TCP(brokers...),
-			Transport:    kafkaconn.WriterTransport(brokers),
+			Transport:    tr,
 			Topic:        topic,
 			Balancer:     &kafka.Hash{},
 			RequiredAcks: kafka.RequireAll,

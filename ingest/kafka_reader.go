@@ -1,12 +1,16 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"servicepulse/internal/kafkaconn"
 )
 
 // Group timing. A member learns of a rebalance from its heartbeat, and a
@@ -30,9 +34,15 @@ const (
 // reader looks up the partition's leader anew whenever it reconnects, so a
 // lost broker or a moved leader costs a reconnect and, for the coordinator,
 // a rebalance (cluster_kafka_integration_test.go, 3 brokers).
+//
+// It connects as cfg.Security says. kafka-go retries a refused login
+// forever while FetchMessage blocks, so a wrong password must be caught
+// before (kafkaconn.Check); that it stays right is all this reader can
+// hope for.
 func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     cfg.Brokers,
+		Dialer:      readerDialer(cfg.Security),
 		GroupID:     cfg.Group,
 		GroupTopics: []string{cfg.RecordsTopic, cfg.FeedbackTopic},
 		// A new group reads each partition from its start: a fresh
@@ -62,4 +72,22 @@ func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 			log.Warn("kafka reader", "msg", text)
 		}),
 	})
+}
+
+// readerDialTimeout bounds each connection of the reader, as kafka-go's
+// default dialer does.
+const readerDialTimeout = 10 * time.Second
+
+// readerDialer is the reader's dialer for sec. sec was validated with the
+// Config (New), which read its files; should they have become unreadable
+// since, every dial fails with that error (logged by the reader) rather
+// than connecting without the TLS or SASL asked for.
+func readerDialer(sec kafkaconn.Security) *kafka.Dialer {
+	d, err := sec.Dialer(readerDialTimeout)
+	if err != nil {
+		return &kafka.Dialer{Timeout: readerDialTimeout, DialFunc: func(context.Context, string, string) (net.Conn, error) {
+			return nil, err
+		}}
+	}
+	return d
 }

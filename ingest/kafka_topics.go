@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"servicepulse/internal/kafkaconn"
 )
 
 // topicsReadyWait bounds the wait for created topics' partitions to get
@@ -25,6 +27,9 @@ type TopicSpec struct {
 	// min.insync.replicas 2), and a topic made with one copy by accident
 	// would lose data with its broker.
 	ReplicationFactor int
+	// Security is how to connect to the brokers (SASL, TLS), as every
+	// other client of the same Kafka does. Default: plaintext.
+	Security kafkaconn.Security
 }
 
 // EnsureTopics is EnsureTopicsWith with the given partitions and the
@@ -41,9 +46,15 @@ func EnsureTopicsWith(ctx context.Context, brokers []string, spec TopicSpec, top
 	if len(brokers) == 0 {
 		return errors.New("create topics: no kafka address")
 	}
+	// Bounded, so that an address that does not answer (a host down, not
+	// just a refused port) leaves time for the next one.
+	d, err := spec.Security.Dialer(10 * time.Second)
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
 	var errs []error
 	for _, addr := range brokers {
-		err := ensureTopicsVia(ctx, addr, spec, topics)
+		err := ensureTopicsVia(ctx, d, addr, spec, topics)
 		if errors.Is(err, ErrTopicsMissing) {
 			return err
 		}
@@ -61,10 +72,7 @@ func EnsureTopicsWith(ctx context.Context, brokers []string, spec TopicSpec, top
 // ensureTopicsVia creates the topics through the controller that the broker
 // at addr names, and waits until the broker at addr sees a leader for every
 // partition.
-func ensureTopicsVia(ctx context.Context, addr string, spec TopicSpec, topics []string) error {
-	// Bounded, so that an address that does not answer (a host down, not
-	// just a refused port) leaves time for the next one.
-	d := kafka.Dialer{Timeout: 10 * time.Second}
+func ensureTopicsVia(ctx context.Context, d *kafka.Dialer, addr string, spec TopicSpec, topics []string) error {
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -82,7 +90,7 @@ func ensureTopicsVia(ctx context.Context, addr string, spec TopicSpec, topics []
 	defer cc.Close()
 	rf := spec.ReplicationFactor
 	if rf == 0 {
-		if rf, err = defaultReplication(ctx, addr, topics); err != nil {
+		if rf, err = defaultReplication(ctx, addr, spec.Security, topics); err != nil {
 			return err
 		}
 	}
@@ -143,8 +151,11 @@ var ErrTopicsMissing = errors.New("topics missing on a Kafka cluster")
 // ErrTopicsMissing error if any topic is missing, and 1 otherwise (nothing
 // will be created). It asks for metadata without auto-creation, which
 // kafka.Conn.ReadPartitions would request.
-func defaultReplication(ctx context.Context, addr string, topics []string) (int, error) {
-	tr := &kafka.Transport{}
+func defaultReplication(ctx context.Context, addr string, sec kafkaconn.Security, topics []string) (int, error) {
+	tr, err := kafkaconn.Transport(sec)
+	if err != nil {
+		return 0, err
+	}
 	defer tr.CloseIdleConnections()
 	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: tr}
 	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})

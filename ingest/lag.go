@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"servicepulse/internal/kafkaconn"
 )
 
 // PartitionLag is how far a consumer group is behind on one partition.
@@ -69,20 +71,32 @@ type LagReader struct {
 	transport *kafka.Transport
 }
 
-// NewLagReader returns a reader of group's lag on topics. Each call of Lag
-// is bounded by timeout (default 10s when 0).
+// NewLagReader returns a reader of group's lag on topics, on a plaintext
+// Kafka without SASL; see NewSecureLagReader.
 func NewLagReader(brokers []string, group string, timeout time.Duration, topics ...string) *LagReader {
+	r, _ := NewSecureLagReader(brokers, kafkaconn.Security{}, group, timeout, topics...) // plaintext: no file to read, no error
+	return r
+}
+
+// NewSecureLagReader returns a reader of group's lag on topics that
+// connects as sec says (SASL, TLS). Each call of Lag is bounded by timeout
+// (default 10s when 0).
+func NewSecureLagReader(brokers []string, sec kafkaconn.Security, group string, timeout time.Duration, topics ...string) (*LagReader, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	tr, err := kafkaconn.Transport(sec)
+	if err != nil {
+		return nil, fmt.Errorf("lag reader: %w", err)
+	}
 	// Metadata is read on every call: partitions added to a topic count at once.
-	tr := &kafka.Transport{DialTimeout: 5 * time.Second, MetadataTTL: time.Second}
+	tr.DialTimeout, tr.MetadataTTL = 5*time.Second, time.Second
 	return &LagReader{
 		group:     group,
 		topics:    slices.Clone(topics),
 		transport: tr,
 		client:    &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: timeout, Transport: tr},
-	}
+	}, nil
 }
 
 // Close releases the reader's connections.

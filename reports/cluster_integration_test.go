@@ -3,9 +3,15 @@ package reports_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +22,7 @@ import (
 	"servicepulse/metrics"
 	"servicepulse/reports"
 	"servicepulse/sla"
+	"servicepulse/warehouse"
 )
 
 // The same messages through one ClickHouse server and through a 2 × 2
@@ -24,6 +31,28 @@ import (
 // added in another order across shards, so values agree to 1e-9 (relative).
 func TestIntegrationClusterEqualsSingleNode(t *testing.T) {
 	t.Parallel()
+	clusterEqualsSingle(t, pipelinetest.Options{OnCluster: true})
+}
+
+// The same on a cluster whose default user has a password, which the nodes
+// use between themselves (remote_servers, interserver credentials).
+func TestIntegrationSecuredClusterEqualsSingleNode(t *testing.T) {
+	t.Parallel()
+	pwFile := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(pwFile, []byte("s3cret-"+testenv.Unique("pw")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pw, _ := os.ReadFile(pwFile)
+	c := testenv.PrivateClusterWith(t, 2, 2, pwFile)
+	base := strings.Replace(c.DSN, "clickhouse://", "clickhouse://default:"+url.QueryEscape(strings.TrimSpace(string(pw)))+"@", 1)
+	// Without the password the cluster refuses.
+	if _, err := warehouse.Open(t.Context(), warehouse.ConfigFor(c.DSN+"/default"), slog.New(slog.DiscardHandler)); !errors.Is(err, warehouse.ErrAuth) {
+		t.Fatalf("open without the password: %v, want ErrAuth", err)
+	}
+	clusterEqualsSingle(t, pipelinetest.Options{DSN: testenv.ClusterDatabase(t, base, c.Name), Cluster: c.Name})
+}
+
+func clusterEqualsSingle(t *testing.T, clusterOpts pipelinetest.Options) {
 	now := local("2026-10-15 00:00")
 	single := pipelinetest.New(t)
 	gen := generator.Config{Seed: 7, Tickets: 6000, BadRate: 0.01, From: local("2026-07-01 00:00"), Days: 92, Now: now}
@@ -33,7 +62,7 @@ func TestIntegrationClusterEqualsSingleNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cluster := pipelinetest.NewWith(t, pipelinetest.Options{OnCluster: true})
+	cluster := pipelinetest.NewWith(t, clusterOpts)
 	cluster.Config.RecordsTopic, cluster.Config.FeedbackTopic = single.Config.RecordsTopic, single.Config.FeedbackTopic
 	cluster.Config.Group = testenv.Unique("cluster")
 
@@ -52,6 +81,20 @@ func TestIntegrationClusterEqualsSingleNode(t *testing.T) {
 		}
 	}
 	q3 := mustPeriod(t, "2026-Q3")
+
+	t.Run("stored rows", func(t *testing.T) {
+		want, err := warehouse.ReadStats(t.Context(), single.Conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := warehouse.ReadStats(t.Context(), cluster.Conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || want.Events != uint64(sum.Records) || want.Rejected != uint64(sum.Malformed) {
+			t.Errorf("cluster stores %+v, single node %+v; generated %d records, %d malformed", got, want, sum.Records, sum.Malformed)
+		}
+	})
 
 	t.Run("every KPI by partner", func(t *testing.T) {
 		q := metrics.Query{From: sum.From, To: sum.To, By: []metrics.Dimension{metrics.ByPartner}, AsOf: now}

@@ -1,6 +1,7 @@
 # Sourced by test.sh and bench.sh: installs what is missing (Debian's
 # ClickHouse 18.16 and ZooKeeper, npm's chdb@3.4.0), builds servicepulse, and
-# starts a private ClickHouse on 19000/18123, a 2 x 2 ClickHouse cluster with
+# starts a private ClickHouse on 19000/18123 (and TLS on 19440, with users
+# that have passwords: scripts/test-tls.sh), a 2 x 2 ClickHouse cluster with
 # ZooKeeper on free ports, and the embedded broker on 19092, stopped again
 # when the calling script exits. Exports the SERVICEPULSE_* variables.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,8 +49,14 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
+step "test certificates and ClickHouse users (openssl)"
+source "$root/scripts/test-tls.sh"
+make_test_tls "$work/tls"
+
 step "start ClickHouse, a 2 x 2 ClickHouse cluster and the Kafka broker"
-"$sp" clickhouse start --dir "$work/clickhouse" --tcp-port 19000 --http-port 18123
+# 19440: the same server with TLS; users sp_writer and sp_reader have passwords.
+"$sp" clickhouse start --dir "$work/clickhouse" --tcp-port 19000 --http-port 18123 \
+  --tls-port 19440 --tls-cert "$work/tls/server.crt" --tls-key "$work/tls/server.key" --users-file "$work/tls/users.xml"
 # The cluster starts afresh: a run killed before its trap may have left one.
 "$sp" clickhouse stop --dir "$work/cluster"
 rm -rf "$work/cluster"
@@ -61,6 +68,8 @@ rm -rf "$work/broker"
 server_pids+=($!)
 
 export SERVICEPULSE_CLICKHOUSE=clickhouse://127.0.0.1:19000
+export SERVICEPULSE_TEST_CLICKHOUSE_TLS=clickhouse://127.0.0.1:19440
+export SERVICEPULSE_TEST_TLS_DIR=$work/tls
 export SERVICEPULSE_TEST_CLUSTER_DSN=$cluster_dsn
 export SERVICEPULSE_TEST_CLUSTER=servicepulse
 export SERVICEPULSE_BROKERS=127.0.0.1:19092

@@ -26,6 +26,9 @@ type Config struct {
 	MaxOpenConns int
 	// DialTimeout bounds connecting to the server. Default: 5s
 	DialTimeout time.Duration
+	// Access holds the password file and the TLS files (the user and
+	// secure=true are the DSN's).
+	Access
 	// Cluster is the name of a cluster in the servers' remote_servers, for a
 	// replicated, sharded ClickHouse (docs/cluster.md). Empty: one node. On
 	// a cluster, Open creates the database on every node, and inserts into
@@ -79,6 +82,9 @@ func (c Config) Validate() error {
 	if c.MaxOpenConns < 1 {
 		return fmt.Errorf("clickhouse max open connections is %d; want at least 1", c.MaxOpenConns)
 	}
+	if err := c.Access.validate(secureDSN(u)); err != nil {
+		return err
+	}
 	if c.Cluster != "" && !identifier.MatchString(c.Cluster) {
 		return fields.Errorf("Cluster", strconv.Quote(c.Cluster), "must be one name of letters, digits and underscores, as in remote_servers")
 	}
@@ -93,4 +99,16 @@ func ConfigFor(dsn string) Config {
 	c := DefaultConfig()
 	c.DSN = dsn
 	return c
+}
+
+// secureDSN reports whether clickhouse-go connects with TLS to u: secure
+// present, empty or true (strconv.ParseBool's truths).
+func secureDSN(u *url.URL) bool {
+	q := u.Query()
+	if !q.Has("secure") {
+		return false
+	}
+	v := q.Get("secure")
+	b, err := strconv.ParseBool(v)
+	return v == "" || err == nil && b
 }

@@ -30,6 +30,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (driver.Conn, error
 	if err != nil {
 		return nil, fmt.Errorf("parse clickhouse DSN: %w", err)
 	}
+	if err := cfg.Access.apply(opts, log); err != nil {
+		return nil, err
+	}
 	opts.Protocol = clickhouse.Native
 	opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
 	opts.MaxOpenConns = cfg.MaxOpenConns
@@ -45,6 +48,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (driver.Conn, error
 	first := *opts
 	first.Auth.Database = ""
 	first.Settings = nil
+	// The handshake must not wait for the query timeout (5 min): a server
+	// that waits for a TLS hello, or for a password check, answers within
+	// the dial timeout or not at all.
+	first.ReadTimeout = cfg.DialTimeout
 	conn, err := connect(ctx, &first, addr)
 	if err != nil {
 		return nil, err
@@ -97,6 +104,9 @@ func connect(ctx context.Context, opts *clickhouse.Options, addr string) (driver
 	}
 	if conn != nil {
 		conn.Close()
+	}
+	if e := explain(addr, opts.TLS != nil, err); e != nil {
+		return nil, e
 	}
 	if ex := (*clickhouse.Exception)(nil); errors.As(err, &ex) {
 		// The server answered: wrong user, password or database.

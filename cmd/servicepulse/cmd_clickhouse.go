@@ -22,8 +22,13 @@ func runClickHouse(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "directory for the server's config, data, logs and pid file")
 	fs.IntVar(&cfg.TCPPort, "tcp-port", cfg.TCPPort, "native protocol port")
 	fs.IntVar(&cfg.HTTPPort, "http-port", cfg.HTTPPort, "HTTP port (used for the health check)")
+	fs.IntVar(&cfg.TLSPort, "tls-port", 0, "native protocol port with TLS (needs --tls-cert and --tls-key)")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "PEM certificate of the TLS port")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "PEM key of --tls-cert")
+	fs.StringVar(&cfg.UsersFile, "users-file", "", "users.d XML file to add (users with passwords, read-only profiles)")
 	fs.IntVar(&cl.Shards, "shards", 1, "shards of a cluster named servicepulse, with ZooKeeper, on free ports (1 and 1 replica: one server)")
 	fs.IntVar(&cl.Replicas, "replicas", 1, "replicas of each shard of the cluster")
+	fs.StringVar(&cl.PasswordFile, "password-file", "", "file holding a password for the cluster's default user, which the nodes then use between themselves")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

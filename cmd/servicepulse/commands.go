@@ -19,6 +19,8 @@ func init() {
 		Env:   []cli.EnvVar{{Name: "SERVICEPULSE_CPU_PROFILE", About: "write a CPU profile of the command to this file"}},
 		Hints: []cli.Hint{
 			{Err: warehouse.ErrUnreachable, Text: "start one with `servicepulse demo` or set --clickhouse"},
+			{Err: warehouse.ErrAuth, Text: "the user is the DSN's (--clickhouse, $SERVICEPULSE_CLICKHOUSE), the password the DSN's or --clickhouse-password-file's"},
+			{Err: warehouse.ErrTLS, Text: "TLS is secure=true in the DSN, with --clickhouse-tls-ca for a private CA"},
 			{Err: warehouse.ErrNoCluster, Text: "check --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER)"},
 			{Err: warehouse.ErrLayout, Text: "set --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER) to the cluster of the database, or leave it empty for a single-server database"},
 			{Err: ingest.ErrTopicsMissing, Text: "create them, or let servicepulse create them with --replication-factor 3"},

@@ -30,10 +30,12 @@ type FlagSet struct {
 	fields  map[string]string // Go config field → the flag that sets it, where not its kebab case
 }
 
-// flagCheck rejects a bad value of a flag at parse time, wherever it came from.
+// flagCheck rejects a bad value of a flag at parse time, wherever it came
+// from; with lineOnly, only a value written on the command line.
 type flagCheck struct {
-	flag string
-	ok   func(string) error
+	flag     string
+	ok       func(string) error
+	lineOnly bool
 }
 
 // Group is a set of flags shared by many commands: Register adds its flags
@@ -87,7 +89,7 @@ func (fs *FlagSet) Format(p *string, formats ...string) {
 // Check makes parsing reject a value of flag name that ok rejects; the usage
 // error names the flag, or the variable the value came from.
 func (fs *FlagSet) Check(name string, ok func(string) error) {
-	fs.checks = append(fs.checks, flagCheck{name, ok})
+	fs.checks = append(fs.checks, flagCheck{flag: name, ok: ok})
 }
 
 // Parse parses args, which hold flags only, and the environment.
@@ -129,7 +131,12 @@ func (fs *FlagSet) ParseEnv(args []string, getenv func(string) string) ([]string
 	if err := fs.applyEnv(getenv); err != nil {
 		return nil, err
 	}
+	onLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onLine[f.Name] = true })
 	for _, c := range fs.checks {
+		if c.lineOnly && !onLine[c.flag] {
+			continue
+		}
 		v := fs.Lookup(c.flag).Value.String()
 		if err := c.ok(v); err != nil {
 			src := "--" + c.flag
@@ -140,6 +147,13 @@ func (fs *FlagSet) ParseEnv(args []string, getenv func(string) string) ([]string
 		}
 	}
 	return pos, nil
+}
+
+// CheckLine is Check for a value written on the command line only, which
+// every user of the machine can read (ps, /proc): where a secret must not
+// be written, though the flag's variable may hold it.
+func (fs *FlagSet) CheckLine(name string, ok func(string) error) {
+	fs.checks = append(fs.checks, flagCheck{flag: name, ok: ok, lineOnly: true})
 }
 
 // applyEnv sets each flag the command line did not set from its variable.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -42,12 +43,14 @@ type ClickHouseFlags struct {
 	// Cluster is --cluster: the cluster's name in remote_servers, or empty
 	// for one node (warehouse.Config.Cluster).
 	Cluster string
+	// Access is --clickhouse-password-file and the --clickhouse-tls-* files.
+	Access warehouse.Access
 }
 
 // Config is the warehouse configuration of the flags.
 func (c *ClickHouseFlags) Config() warehouse.Config {
 	cfg := warehouse.ConfigFor(c.DSN)
-	cfg.Cluster = c.Cluster
+	cfg.Cluster, cfg.Access = c.Cluster, c.Access
 	return cfg
 }
 
@@ -62,6 +65,23 @@ func (c *ClickHouseFlags) Register(fs *FlagSet) {
 	fs.Env("clickhouse", "SERVICEPULSE_CLICKHOUSE")
 	fs.Field("ClickHouse", "clickhouse")
 	fs.Check("clickhouse", func(v string) error { return warehouse.ConfigFor(v).Validate() })
+	fs.CheckLine("clickhouse", func(v string) error {
+		if u, err := url.Parse(v); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				return errors.New("a password on the command line is readable by every user of this machine (ps); put it in --clickhouse-password-file, or the whole DSN in $SERVICEPULSE_CLICKHOUSE")
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&c.Access.PasswordFile, "clickhouse-password-file", "", "file holding the ClickHouse password (the DSN names the user)")
+	fs.Env("clickhouse-password-file", "SERVICEPULSE_CLICKHOUSE_PASSWORD_FILE")
+	fs.StringVar(&c.Access.TLSCAFile, "clickhouse-tls-ca", "", "PEM file of the CA that signed the ClickHouse server's certificate (with secure=true in the DSN; default: the system's roots)")
+	fs.StringVar(&c.Access.TLSCertFile, "clickhouse-tls-cert", "", "PEM client certificate for ClickHouse, if the server asks for one")
+	fs.StringVar(&c.Access.TLSKeyFile, "clickhouse-tls-key", "", "PEM key of --clickhouse-tls-cert")
+	for field, flag := range map[string]string{"PasswordFile": "clickhouse-password-file", "TLSCAFile": "clickhouse-tls-ca",
+		"TLSCertFile": "clickhouse-tls-cert", "TLSKeyFile": "clickhouse-tls-key"} {
+		fs.Field(field, flag)
+	}
 	fs.StringVar(&c.Cluster, "cluster", "", "ClickHouse cluster (remote_servers name) holding the tables, replicated and sharded; empty: one server")
 	fs.Env("cluster", "SERVICEPULSE_CLICKHOUSE_CLUSTER")
 	fs.Check("cluster", func(v string) error {

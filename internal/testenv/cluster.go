@@ -129,9 +129,17 @@ func SyncReplicas(t testing.TB, dsn string) {
 // when the test ends.
 func PrivateCluster(t testing.TB, shards, replicas int) *devenv.Cluster {
 	t.Helper()
+	return PrivateClusterWith(t, shards, replicas, "")
+}
+
+// PrivateClusterWith is PrivateCluster whose default user has the password
+// of passwordFile ("" for none); the nodes use it between themselves.
+func PrivateClusterWith(t testing.TB, shards, replicas int, passwordFile string) *devenv.Cluster {
+	t.Helper()
 	Cluster(t) // same policy: an integration test needs the cluster's software
 	cfg := devenv.DefaultClusterConfig()
 	cfg.Dir, cfg.Shards, cfg.Replicas, cfg.Install = t.TempDir(), shards, replicas, false
+	cfg.PasswordFile = passwordFile
 	c, err := devenv.StartCluster(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("start private cluster: %v", err)

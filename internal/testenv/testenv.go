@@ -263,3 +263,18 @@ func Server(t testing.TB) (dsn string, conn clickhouse.Conn) {
 	t.Cleanup(func() { conn.Close() })
 	return u.String(), conn
 }
+
+// TLSClickHouse returns the TLS port of the ClickHouse server under test, as
+// a DSN without user or database (SERVICEPULSE_TEST_CLICKHOUSE_TLS), and
+// the folder of its certificates and passwords (SERVICEPULSE_TEST_TLS_DIR,
+// made by scripts/test-tls.sh: ca.crt, other-ca.crt, server.crt,
+// writer.password for user sp_writer, reader.password for the read-only
+// sp_reader).
+func TLSClickHouse(t testing.TB) (dsn, dir string) {
+	t.Helper()
+	dsn, dir = os.Getenv("SERVICEPULSE_TEST_CLICKHOUSE_TLS"), os.Getenv("SERVICEPULSE_TEST_TLS_DIR")
+	if dsn == "" || dir == "" {
+		missing(t, "SERVICEPULSE_TEST_CLICKHOUSE_TLS=clickhouse://HOST:TLSPORT and SERVICEPULSE_TEST_TLS_DIR (scripts/test-tls.sh)")
+	}
+	return dsn, dir
+}
