@@ -38,6 +38,8 @@ type Config struct {
 	// Cluster is the ClickHouse cluster to measure on (warehouse.Config.Cluster):
 	// the scratch database is made on every node. Default: one server.
 	Cluster string
+	// ClickHouseAccess is the password file and TLS files of ClickHouse.
+	ClickHouseAccess warehouse.Access
 	// Generator says what traffic to generate; its Validate applies.
 	Generator generator.Config
 	// Workers is the number of ingest workers of the measured process: 1 to
@@ -117,7 +119,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	own.Cluster = cfg.Cluster
+	own.Cluster, own.Access = cfg.Cluster, cfg.ClickHouseAccess
 	res := Result{Workers: cfg.Workers, BatchRows: cfg.BatchRows, Cluster: cfg.Cluster, Machine: machine()}
 
 	// The messages, in memory: the raw bound inserts their rows directly.
@@ -230,6 +232,14 @@ func runIngestProcess(ctx context.Context, cfg Config, brokers, dsn string) (dae
 		"--until-idle", "2s", "--listen", "", "--refresh-interval", "0", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
 		"--workers", strconv.Itoa(cfg.Workers), "--batch-rows", strconv.Itoa(cfg.BatchRows), "--log-level", "warn",
 		"--cluster", cfg.Cluster)
+	// File names, not secrets: the child reads them as this process did.
+	for flag, path := range map[string]string{"--clickhouse-password-file": cfg.ClickHouseAccess.PasswordFile,
+		"--clickhouse-tls-ca": cfg.ClickHouseAccess.TLSCAFile, "--clickhouse-tls-cert": cfg.ClickHouseAccess.TLSCertFile,
+		"--clickhouse-tls-key": cfg.ClickHouseAccess.TLSKeyFile} {
+		if path != "" {
+			cmd.Args = append(cmd.Args, flag, path)
+		}
+	}
 	cmd.Env = append(os.Environ(), "SERVICEPULSE_CLICKHOUSE="+dsn)
 	if p := os.Getenv("SERVICEPULSE_CPU_PROFILE"); p != "" {
 		cmd.Env = append(cmd.Env, "SERVICEPULSE_CPU_PROFILE="+p+".ingest")

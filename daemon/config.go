@@ -26,6 +26,9 @@ type Config struct {
 	// Cluster is the ClickHouse cluster of the tables (warehouse.Config.Cluster);
 	// empty for one server.
 	Cluster string
+	// ClickHouseAccess is the password file and TLS files of ClickHouse
+	// (warehouse.Access).
+	ClickHouseAccess warehouse.Access
 	// Partitions is the partition count of the topics Run creates when they
 	// do not exist; existing topics are left alone. Required: 1 to 1024.
 	Partitions int
@@ -78,6 +81,6 @@ func (c Config) Validate() error {
 
 func (c Config) warehouse() warehouse.Config {
 	w := warehouse.ConfigFor(c.ClickHouse)
-	w.Cluster = c.Cluster
+	w.Cluster, w.Access = c.Cluster, c.ClickHouseAccess
 	return w
 }

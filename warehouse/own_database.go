@@ -19,6 +19,8 @@ type OwnDatabase struct {
 	// Cluster, when set, makes the database on every node of that cluster
 	// (Config.Cluster); its marker is on the node the DSN reaches first.
 	Cluster string
+	// Access is how to log in (the password file, TLS files).
+	Access Access
 }
 
 // NewOwnDatabase takes only the server from dsn: a database that dsn names
@@ -61,6 +63,6 @@ func (o OwnDatabase) Prepare(ctx context.Context, reset bool, log *slog.Logger) 
 // Config is the configuration to open dsn (o.Server or o.DSN) with.
 func (o OwnDatabase) Config(dsn string) Config {
 	c := ConfigFor(dsn)
-	c.Cluster = o.Cluster
+	c.Cluster, c.Access = o.Cluster, o.Access
 	return c
 }

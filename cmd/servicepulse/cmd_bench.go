@@ -27,7 +27,7 @@ func runBench(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg.ClickHouse, cfg.Cluster, cfg.Generator.Seed = c.DSN, c.Cluster, 1
+	cfg.ClickHouse, cfg.Cluster, cfg.ClickHouseAccess, cfg.Generator.Seed = c.DSN, c.Cluster, c.Access, 1
 	var err error
 	if cfg.Log, err = c.Logger(); err != nil {
 		return err

@@ -84,7 +84,7 @@ func runIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	// daemon.Run validates cfg: each field was checked above or at parse.
-	cfg := daemon.Config{Ingest: ingestCfg, ClickHouse: f.DSN, Cluster: f.Cluster, Partitions: f.topics.Partitions, ReplicationFactor: f.topics.ReplicationFactor, PIIKey: key,
+	cfg := daemon.Config{Ingest: ingestCfg, ClickHouse: f.DSN, Cluster: f.Cluster, ClickHouseAccess: f.ClickHouseFlags.Access, Partitions: f.topics.Partitions, ReplicationFactor: f.topics.ReplicationFactor, PIIKey: key,
 		Listen: f.listen, RefreshInterval: f.refresh, Log: log}
 	totals, err := daemon.Run(ctx, cfg)
 	var listenErr *daemon.ListenError
