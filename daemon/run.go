@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"servicepulse/ingest"
+	"servicepulse/internal/kafkaconn"
 	"servicepulse/sla"
 	"servicepulse/transform"
 	"servicepulse/warehouse"
@@ -35,6 +36,12 @@ type Result struct {
 // too (ingest.ErrNotCaughtUp: its Lag says what is left).
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	// Kafka first, over the clients' own TLS and SASL: a wrong password or
+	// certificate ends the run at once, before anything is consumed, where
+	// kafka-go's reader would retry it forever.
+	if err := kafkaconn.Check(ctx, cfg.Ingest.Brokers, cfg.Ingest.Security); err != nil {
 		return Result{}, err
 	}
 	log := cfg.Log
@@ -66,7 +73,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 
 	start := time.Now()
-	log.Info("ingest starting", "brokers", cfg.Ingest.Brokers, "group", cfg.Ingest.Group, "workers", cfg.Ingest.Workers,
+	log.Info("ingest starting", "brokers", cfg.Ingest.Brokers, "kafka_security", cfg.Ingest.Security, "group", cfg.Ingest.Group, "workers", cfg.Ingest.Workers,
 		"topics", []string{cfg.Ingest.RecordsTopic, cfg.Ingest.FeedbackTopic}, "dlq", cfg.Ingest.DLQTopic)
 	// The workers and the refresher run together; the workers' end (a stop
 	// signal, or caught up) stops the refresher, and Wait returns once both
@@ -97,14 +104,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // through conn; closeDLQ releases its dead-letter writer.
 func pipeline(ctx context.Context, cfg Config, conn driver.Conn) (p *ingest.Pipeline, closeDLQ func(), err error) {
 	c := cfg.Ingest
-	if err := ingest.EnsureTopicsWith(ctx, c.Brokers, ingest.TopicSpec{Partitions: cfg.Partitions, ReplicationFactor: cfg.ReplicationFactor}, c.RecordsTopic, c.FeedbackTopic, c.DLQTopic); err != nil {
+	spec := ingest.TopicSpec{Partitions: cfg.Partitions, ReplicationFactor: cfg.ReplicationFactor, Security: c.Security}
+	if err := ingest.EnsureTopicsWith(ctx, c.Brokers, spec, c.RecordsTopic, c.FeedbackTopic, c.DLQTopic); err != nil {
 		return nil, nil, err
 	}
 	tr, err := transform.New(transform.Config{PIIKey: cfg.PIIKey})
 	if err != nil {
 		return nil, nil, err
 	}
-	dlq := ingest.NewKafkaDeadLetters(c.Brokers, c.DLQTopic, cfg.PIIKey)
+	dlq, err := ingest.NewSecureKafkaDeadLetters(c.Brokers, c.Security, c.DLQTopic, cfg.PIIKey)
+	if err != nil {
+		return nil, nil, err
+	}
 	p, err = ingest.New(c, tr, ingest.NewClickHouseSink(conn), dlq, cfg.Log)
 	if err != nil {
 		dlq.Close()

@@ -59,7 +59,12 @@ func (p *Pipeline) Run(ctx context.Context) (Totals, error) {
 	start := time.Now()
 	p.lastMessage.Store(start.UnixNano())
 	reader := newReader(p.cfg, p.log)
-	lag := NewLagReader(p.cfg.Brokers, p.cfg.Group, 10*time.Second, p.cfg.RecordsTopic, p.cfg.FeedbackTopic)
+	// The same security as the reader: the commit guard and the lag at exit
+	// read offsets through it.
+	lag, err := NewSecureLagReader(p.cfg.Brokers, p.cfg.Security, p.cfg.Group, 10*time.Second, p.cfg.RecordsTopic, p.cfg.FeedbackTopic)
+	if err != nil {
+		return Totals{}, fmt.Errorf("lag reader: %w", err)
+	}
 	defer lag.Close()
 
 	// fetchCtx ends fetching: on a stop signal, once caught up, past

@@ -19,6 +19,11 @@ func runBroker(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory persisting topics, offsets and groups (empty: in memory)")
 	fs.IntVar(&cfg.Partitions, "partitions", 4, "partitions of auto-created topics")
 	fs.IntVar(&cfg.Brokers, "nodes", 1, "brokers to run, on --addr's port and the next ones (a local cluster for tests)")
+	fs.StringVar(&cfg.SASLUsersFile, "sasl-users-file", "", "file of SASL users, one USER:PASSWORD a line, each allowed PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; clients must log in (empty: no SASL)")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "PEM certificate of the listeners, which then speak TLS only (needs --tls-key)")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "PEM key of --tls-cert")
+	fs.Field("TLSCertFile", "tls-cert")
+	fs.Field("TLSKeyFile", "tls-key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -27,7 +32,7 @@ func runBroker(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
+		return fs.Invalid(err)
 	}
 	cfg.Log = log
 	b, err := broker.Start(cfg)
@@ -35,7 +40,7 @@ func runBroker(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("embedded kafka broker listening (development only: production uses a real Kafka cluster)",
-		"addr", strings.Join(b.Addrs(), ","), "data_dir", cfg.DataDir)
+		"addr", strings.Join(b.Addrs(), ","), "data_dir", cfg.DataDir, "sasl_users_file", cfg.SASLUsersFile, "tls", cfg.TLSCertFile != "")
 	<-ctx.Done()
 	log.Info("broker stopping")
 	b.Close()

@@ -8,6 +8,7 @@ import (
 	"servicepulse/generator"
 	"servicepulse/ingest"
 	"servicepulse/internal/cli"
+	"servicepulse/internal/kafkaconn"
 )
 
 // runGen writes seeded synthetic traffic into Kafka, creating the topics.
@@ -33,14 +34,17 @@ func runGen(ctx context.Context, args []string) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	sec, err := kafka.Security()
+	if err != nil {
+		return err
+	}
 	if from != "" {
-		var err error
 		// The generator's dates are Shanghai's (UTC+8 without DST since 1991).
 		if cfg.From, err = cli.ParseDate("from", from, time.FixedZone("CST", 8*3600)); err != nil {
 			return err
 		}
 	}
-	kc := generator.KafkaConfig{Brokers: kafka.BrokerList(), RecordsTopic: t.Records, FeedbackTopic: t.Feedback, BatchSize: batch}
+	kc := generator.KafkaConfig{Brokers: kafka.BrokerList(), RecordsTopic: t.Records, FeedbackTopic: t.Feedback, BatchSize: batch, Security: sec}
 	fs.Field("BatchSize", "batch")
 	if err := errors.Join(cfg.Validate(), kc.Validate()); err != nil {
 		return fs.Invalid(err)
@@ -49,7 +53,12 @@ func runGen(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ingest.EnsureTopicsWith(ctx, kc.Brokers, t.Spec(), t.Records, t.Feedback, t.DLQ); err != nil {
+	spec := t.Spec()
+	spec.Security = sec
+	if err := kafkaconn.Check(ctx, kc.Brokers, sec); err != nil {
+		return err
+	}
+	if err := ingest.EnsureTopicsWith(ctx, kc.Brokers, spec, t.Records, t.Feedback, t.DLQ); err != nil {
 		return err
 	}
 	return cli.PrintResult(generator.Produce(ctx, kc, cfg, log))

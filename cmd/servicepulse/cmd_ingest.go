@@ -47,11 +47,13 @@ func (f *ingestFlags) register(fs *cli.FlagSet) {
 	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events at least this often, and soon after each commit; 0: leave it to `servicepulse refresh`")
 }
 
-func (f *ingestFlags) config() ingest.Config {
+func (f *ingestFlags) config() (ingest.Config, error) {
 	cfg := f.cfg
 	cfg.Brokers = f.BrokerList()
 	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = f.topics.Records, f.topics.Feedback, f.topics.DLQ
-	return cfg
+	sec, err := f.Security()
+	cfg.Security = sec
+	return cfg, err
 }
 
 func runIngest(ctx context.Context, args []string) error {
@@ -64,7 +66,10 @@ func runIngest(ctx context.Context, args []string) error {
 	if err := f.topics.Validate(); err != nil {
 		return err
 	}
-	ingestCfg := f.config()
+	ingestCfg, err := f.config()
+	if err != nil {
+		return err
+	}
 	if err := ingestCfg.Validate(); err != nil {
 		return fs.Invalid(err)
 	}

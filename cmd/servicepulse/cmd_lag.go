@@ -8,6 +8,7 @@ import (
 
 	"servicepulse/ingest"
 	"servicepulse/internal/cli"
+	"servicepulse/internal/kafkaconn"
 )
 
 // runLag prints a consumer group's committed offset, high-water mark and lag
@@ -31,7 +32,17 @@ func runLag(ctx context.Context, args []string) error {
 	if group == "" {
 		return cli.Usagef("lag: --group must not be empty")
 	}
-	r := ingest.NewLagReader(kafka.BrokerList(), group, 10*time.Second, topics.Records, topics.Feedback)
+	sec, err := kafka.Security()
+	if err != nil {
+		return err
+	}
+	if err := kafkaconn.Check(ctx, kafka.BrokerList(), sec); err != nil {
+		return cli.ExitWith(2, fmt.Errorf("lag of group %q: %w", group, err))
+	}
+	r, err := ingest.NewSecureLagReader(kafka.BrokerList(), sec, group, 10*time.Second, topics.Records, topics.Feedback)
+	if err != nil {
+		return err
+	}
 	defer r.Close()
 	l, err := r.Lag(ctx)
 	if err != nil {

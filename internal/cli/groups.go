@@ -14,12 +14,16 @@ import (
 	"servicepulse/warehouse"
 )
 
-// KafkaFlags locate the Kafka cluster: --brokers.
+// KafkaFlags locate the Kafka cluster and say how to connect: --brokers,
+// and the SASL and TLS flags (kafka_security.go) of KafkaFlags.Security.
 type KafkaFlags struct {
-	Brokers string // comma-separated host:port
+	Brokers  string // comma-separated host:port
+	security kafkaSecurityFlags
 }
 
-// Register adds --brokers ($SERVICEPULSE_BROKERS), which needs one address.
+// Register adds --brokers ($SERVICEPULSE_BROKERS), which needs one address,
+// and the --kafka-sasl-*, --kafka-user, --kafka-password-file and
+// --kafka-tls* flags.
 func (k *KafkaFlags) Register(fs *FlagSet) {
 	fs.StringVar(&k.Brokers, "brokers", "127.0.0.1:9092", "Kafka bootstrap addresses, comma-separated")
 	fs.Env("brokers", "SERVICEPULSE_BROKERS")
@@ -29,6 +33,7 @@ func (k *KafkaFlags) Register(fs *FlagSet) {
 		}
 		return nil
 	})
+	k.security.register(fs)
 }
 
 // BrokerList is --brokers as a list.
