@@ -263,4 +263,3 @@ func replace(args []string, old, new string) []string {
 	}
 	return out
 }
-
