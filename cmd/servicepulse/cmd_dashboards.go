@@ -21,7 +21,9 @@ func runDashboards(ctx context.Context, args []string) error {
 	)
 	fs := app.NewFlagSet("dashboards "+verb, "", &logs)
 	fs.StringVar(&dsn, "datasource-url", dashboards.DefaultDatasourceDSN,
-		"ClickHouse as Grafana reaches it, clickhouse://[user[:password]@]host[:port][/database][?secure=true]")
+		"ClickHouse as Grafana reaches it, clickhouse://[user[:password]@]host[:port][/database][?secure=true] (a password only through the variable)")
+	fs.Env("datasource-url", "SERVICEPULSE_DATASOURCE_URL")
+	fs.CheckLine("datasource-url", cli.NoPassword("$SERVICEPULSE_DATASOURCE_URL"))
 	if verb == "export" {
 		fs.StringVar(&dir, "dir", "", "write Grafana's file-provisioning tree here (required; the repository keeps it in dashboards/provisioning)")
 	} else {

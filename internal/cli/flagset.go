@@ -128,11 +128,12 @@ func (fs *FlagSet) ParseEnv(args []string, getenv func(string) string) ([]string
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	// Before applyEnv, whose Set counts as set for Visit.
+	onLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onLine[f.Name] = true })
 	if err := fs.applyEnv(getenv); err != nil {
 		return nil, err
 	}
-	onLine := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { onLine[f.Name] = true })
 	for _, c := range fs.checks {
 		if c.lineOnly && !onLine[c.flag] {
 			continue

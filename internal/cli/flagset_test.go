@@ -133,3 +133,23 @@ func TestKebab(t *testing.T) {
 		}
 	}
 }
+
+// A password in --clickhouse is refused on the command line, where ps shows
+// it, and accepted from the variable; the refusal masks it.
+func TestPasswordOnlyFromTheEnvironment(t *testing.T) {
+	const withPassword = "clickhouse://u:hunter2@h:9000/db"
+	fs, _, w := connectionFlags()
+	_, err := fs.ParseEnv([]string{"--clickhouse", withPassword}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "readable by every user") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("--clickhouse with a password: %v, want a refusal that masks it", err)
+	}
+	fs, _, w = connectionFlags()
+	if _, err := fs.ParseEnv(nil, func(v string) string {
+		if v == "SERVICEPULSE_CLICKHOUSE" {
+			return withPassword
+		}
+		return ""
+	}); err != nil || w.DSN != withPassword {
+		t.Errorf("$SERVICEPULSE_CLICKHOUSE with a password: %v, DSN %q", err, w.DSN)
+	}
+}

@@ -52,6 +52,20 @@ type ClickHouseFlags struct {
 	Access warehouse.Access
 }
 
+// NoPassword is a CheckLine check refusing a URL with a password: on the
+// command line every user of the machine reads it (ps). instead says where
+// the password goes.
+func NoPassword(instead string) func(string) error {
+	return func(v string) error {
+		if u, err := url.Parse(v); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				return errors.New("a password on the command line is readable by every user of this machine (ps); put it in " + instead)
+			}
+		}
+		return nil
+	}
+}
+
 // Config is the warehouse configuration of the flags.
 func (c *ClickHouseFlags) Config() warehouse.Config {
 	cfg := warehouse.ConfigFor(c.DSN)
@@ -70,14 +84,7 @@ func (c *ClickHouseFlags) Register(fs *FlagSet) {
 	fs.Env("clickhouse", "SERVICEPULSE_CLICKHOUSE")
 	fs.Field("ClickHouse", "clickhouse")
 	fs.Check("clickhouse", func(v string) error { return warehouse.ConfigFor(v).Validate() })
-	fs.CheckLine("clickhouse", func(v string) error {
-		if u, err := url.Parse(v); err == nil && u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				return errors.New("a password on the command line is readable by every user of this machine (ps); put it in --clickhouse-password-file, or the whole DSN in $SERVICEPULSE_CLICKHOUSE")
-			}
-		}
-		return nil
-	})
+	fs.CheckLine("clickhouse", NoPassword("--clickhouse-password-file, or the whole DSN in $SERVICEPULSE_CLICKHOUSE"))
 	fs.StringVar(&c.Access.PasswordFile, "clickhouse-password-file", "", "file holding the ClickHouse password (the DSN names the user)")
 	fs.Env("clickhouse-password-file", "SERVICEPULSE_CLICKHOUSE_PASSWORD_FILE")
 	fs.StringVar(&c.Access.TLSCAFile, "clickhouse-tls-ca", "", "PEM file of the CA that signed the ClickHouse server's certificate (with secure=true in the DSN; default: the system's roots)")
