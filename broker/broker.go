@@ -1,7 +1,9 @@
 // Package broker runs an embedded Kafka broker (kfake, a real implementation of
 // the Kafka wire protocol) for development, the demo, tests and benchmarks, or
 // a local cluster of several (Config.Brokers) whose nodes tests can remove,
-// add and move partition leaders between.
+// add and move partition leaders between. It can take SASL logins (PLAIN,
+// SCRAM-SHA-256/512, users from a file) and speak TLS only, as a production
+// Kafka's SASL_SSL listener does, for tests of secured clients.
 // Production uses a real Kafka cluster: no other package of servicepulse may
 // depend on this one, except tests and the commands that start a local stack.
 package broker

@@ -4,6 +4,7 @@ import (
 	"servicepulse/dashboards"
 	"servicepulse/ingest"
 	"servicepulse/internal/cli"
+	"servicepulse/internal/kafkaconn"
 	"servicepulse/warehouse"
 )
 
@@ -19,6 +20,14 @@ func init() {
 		Env:   []cli.EnvVar{{Name: "SERVICEPULSE_CPU_PROFILE", About: "write a CPU profile of the command to this file"}},
 		Hints: []cli.Hint{
 			{Err: warehouse.ErrUnreachable, Text: "start one with `servicepulse demo` or set --clickhouse"},
+			{Err: kafkaconn.ErrAuth, Text: "check --kafka-user and the password (--kafka-password-file or $SERVICEPULSE_KAFKA_PASSWORD), and --kafka-sasl-mechanism"},
+			{Err: kafkaconn.ErrMechanism, Text: "set --kafka-sasl-mechanism to one the broker offers, or drop it for a listener without SASL"},
+			{Err: kafkaconn.ErrUnknownCA, Text: "give the CA that signed the brokers' certificates with --kafka-tls-ca FILE"},
+			{Err: kafkaconn.ErrServerName, Text: "set --kafka-tls-server-name to a name in the broker's certificate, or use that name in --brokers"},
+			{Err: kafkaconn.ErrTLS, Text: "check --kafka-tls-ca, --kafka-tls-cert and --kafka-tls-key"},
+			{Err: kafkaconn.ErrNotTLS, Text: "drop --kafka-tls, or give the broker's TLS listener in --brokers"},
+			{Err: kafkaconn.ErrNoAnswer, Text: "it may expect TLS (--kafka-tls) or SASL (--kafka-sasl-mechanism, --kafka-user); check --brokers"},
+			{Err: kafkaconn.ErrUnreachable, Text: "check --brokers (start a local one with `servicepulse broker`)"},
 			{Err: warehouse.ErrAuth, Text: "the user is the DSN's (--clickhouse, $SERVICEPULSE_CLICKHOUSE), the password the DSN's or --clickhouse-password-file's"},
 			{Err: warehouse.ErrTLS, Text: "TLS is secure=true in the DSN, with --clickhouse-tls-ca for a private CA"},
 			{Err: warehouse.ErrNoCluster, Text: "check --cluster (or $SERVICEPULSE_CLICKHOUSE_CLUSTER)"},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"os"
 	"slices"
@@ -61,6 +62,16 @@ func (s *kafkaSecurityFlags) register(fs *FlagSet) {
 // and validated (files read): a usage error names the flag to fix.
 func (k *KafkaFlags) Security() (kafkaconn.Security, error) {
 	return k.security.read(os.Getenv)
+}
+
+// Checked is Security, then checked against the brokers (kafkaconn.Check):
+// for a command that has nothing else to validate first.
+func (k *KafkaFlags) Checked(ctx context.Context) (kafkaconn.Security, error) {
+	sec, err := k.Security()
+	if err != nil {
+		return sec, err
+	}
+	return sec, kafkaconn.Check(ctx, k.BrokerList(), sec)
 }
 
 func (s *kafkaSecurityFlags) read(getenv func(string) string) (kafkaconn.Security, error) {

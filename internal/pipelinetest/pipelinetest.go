@@ -19,6 +19,7 @@ import (
 
 	"servicepulse/contracts"
 	"servicepulse/ingest"
+	"servicepulse/internal/kafkaconn"
 	"servicepulse/internal/testenv"
 	"servicepulse/sla"
 	"servicepulse/sql"
@@ -60,6 +61,9 @@ type Options struct {
 	Cluster string
 	// OnCluster is Cluster with the cluster under test's name.
 	OnCluster bool
+	// KafkaSecurity is how every Kafka client of the stack connects (its
+	// Config.Security). Default: plaintext.
+	KafkaSecurity kafkaconn.Security
 }
 
 // New starts a stack: migrated fresh database, created topics.
@@ -100,14 +104,14 @@ func NewWith(t testing.TB, o Options) *Stack {
 		brokers = testenv.Brokers(t)
 	}
 	cfg := ingest.DefaultConfig()
-	cfg.Brokers = brokers
+	cfg.Brokers, cfg.Security = brokers, o.KafkaSecurity
 	cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic = testenv.Unique("records"), testenv.Unique("feedback"), testenv.Unique("dlq")
 	cfg.Group = testenv.Unique("group")
 	cfg.UntilIdle = 2 * time.Second
 	cfg.BatchInterval = 200 * time.Millisecond
 	// One copy: test topics, on the embedded broker or a kfake cluster that
 	// keeps one copy anyway.
-	spec := ingest.TopicSpec{Partitions: o.Partitions, ReplicationFactor: 1}
+	spec := ingest.TopicSpec{Partitions: o.Partitions, ReplicationFactor: 1, Security: o.KafkaSecurity}
 	if err := ingest.EnsureTopicsWith(ctx, brokers, spec, cfg.RecordsTopic, cfg.FeedbackTopic, cfg.DLQTopic); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +165,11 @@ func (s *Stack) Produce(t testing.TB, records, feedback [][]byte) {
 	t.Helper()
 	// Own transport: kafka-go's shared one caches metadata that may predate
 	// this test's topics.
-	w := &kafka.Writer{Addr: kafka.TCP(s.Brokers...), Transport: &kafka.Transport{}, RequiredAcks: kafka.RequireAll,
+	tr, err := kafkaconn.Transport(s.Config.Security)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(s.Brokers...), Transport: tr, RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 5 * time.Millisecond}
 	defer w.Close()
 	var msgs []kafka.Message
@@ -198,7 +206,10 @@ func Pipeline(t testing.TB, cfg ingest.Config, sink ingest.Sink, key []byte, log
 	if err != nil {
 		t.Fatal(err)
 	}
-	dlq := ingest.NewKafkaDeadLetters(cfg.Brokers, cfg.DLQTopic, key)
+	dlq, err := ingest.NewSecureKafkaDeadLetters(cfg.Brokers, cfg.Security, cfg.DLQTopic, key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { dlq.Close() })
 	p, err := ingest.New(cfg, tr, sink, dlq, log)
 	if err != nil {
