@@ -73,6 +73,24 @@ func EnsureTopicsWith(ctx context.Context, brokers []string, spec TopicSpec, top
 // at addr names, and waits until the broker at addr sees a leader for every
 // partition.
 func ensureTopicsVia(ctx context.Context, d *kafka.Dialer, addr string, spec TopicSpec, topics []string) error {
+	// Only the missing topics are created: Kafka checks the right to create
+	// before it checks whether a topic exists, so asking for existing ones
+	// would need that right on a cluster with ACLs.
+	missing, brokers, err := missingTopics(ctx, addr, spec.Security, topics)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rf := spec.ReplicationFactor
+	if rf == 0 {
+		if brokers > 1 {
+			return fmt.Errorf("%w: %v do not exist on this %d-broker Kafka; create them with the replication they need (3 copies, min.insync.replicas 2), or give a replication factor",
+				ErrTopicsMissing, missing, brokers)
+		}
+		rf = 1
+	}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -88,14 +106,8 @@ func ensureTopicsVia(ctx context.Context, d *kafka.Dialer, addr string, spec Top
 		return fmt.Errorf("connect to controller %s: %w", ctrlAddr, err)
 	}
 	defer cc.Close()
-	rf := spec.ReplicationFactor
-	if rf == 0 {
-		if rf, err = defaultReplication(ctx, addr, spec.Security, topics); err != nil {
-			return err
-		}
-	}
-	cfgs := make([]kafka.TopicConfig, 0, len(topics))
-	for _, t := range topics {
+	cfgs := make([]kafka.TopicConfig, 0, len(missing))
+	for _, t := range missing {
 		cfgs = append(cfgs, kafka.TopicConfig{Topic: t, NumPartitions: spec.Partitions, ReplicationFactor: rf})
 	}
 	if err := cc.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
@@ -147,23 +159,19 @@ func leadersReady(parts []kafka.Partition, topics []string) bool {
 // on a Kafka cluster and no replication factor was given.
 var ErrTopicsMissing = errors.New("topics missing on a Kafka cluster")
 
-// defaultReplication is 1 on a Kafka of one broker. On a cluster it is an
-// ErrTopicsMissing error if any topic is missing, and 1 otherwise (nothing
-// will be created). It asks for metadata without auto-creation, which
-// kafka.Conn.ReadPartitions would request.
-func defaultReplication(ctx context.Context, addr string, sec kafkaconn.Security, topics []string) (int, error) {
+// missingTopics returns the topics that do not exist, and the number of
+// brokers, from metadata asked for without auto-creation (which
+// kafka.Conn.ReadPartitions would request).
+func missingTopics(ctx context.Context, addr string, sec kafkaconn.Security, topics []string) (missing []string, brokers int, err error) {
 	tr, err := kafkaconn.Transport(sec)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	defer tr.CloseIdleConnections()
 	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: tr}
 	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
-		return 0, fmt.Errorf("read metadata: %w", err)
-	}
-	if len(md.Brokers) <= 1 {
-		return 1, nil
+		return nil, 0, fmt.Errorf("read metadata: %w", err)
 	}
 	found := map[string]bool{}
 	for _, t := range md.Topics {
@@ -171,15 +179,10 @@ func defaultReplication(ctx context.Context, addr string, sec kafkaconn.Security
 			found[t.Name] = true
 		}
 	}
-	var missing []string
 	for _, t := range topics {
 		if !found[t] {
 			missing = append(missing, t)
 		}
 	}
-	if len(missing) > 0 {
-		return 0, fmt.Errorf("%w: %v do not exist on this %d-broker Kafka; create them with the replication they need (3 copies, min.insync.replicas 2), or give a replication factor",
-			ErrTopicsMissing, missing, len(md.Brokers))
-	}
-	return 1, nil
+	return missing, len(md.Brokers), nil
 }

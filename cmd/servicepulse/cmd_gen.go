@@ -55,6 +55,9 @@ func runGen(ctx context.Context, args []string) error {
 	}
 	spec := t.Spec()
 	spec.Security = sec
+	if w := sec.Warning(); w != "" {
+		log.Warn(w)
+	}
 	if err := kafkaconn.Check(ctx, kc.Brokers, sec); err != nil {
 		return err
 	}

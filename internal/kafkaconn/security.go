@@ -253,3 +253,13 @@ func (s Security) LogValue() slog.Value {
 	}
 	return slog.GroupValue(attrs...)
 }
+
+// Warning is a sentence to log loudly when s is unsafe though valid, or "".
+// SASL PLAIN sends the password as it is: without TLS anyone on the path
+// reads it.
+func (s Security) Warning() string {
+	if s.Mechanism == Plain && !s.TLS {
+		return "!!! SASL PLAIN WITHOUT TLS: the Kafka password crosses the network in clear text; add --kafka-tls, or use SCRAM-SHA-512 !!!"
+	}
+	return ""
+}

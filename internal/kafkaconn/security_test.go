@@ -127,3 +127,18 @@ func TestSecurityNeverPrintsThePassword(t *testing.T) {
 		t.Errorf("log %q lacks the user and that a password is set", buf.String())
 	}
 }
+
+// PLAIN without TLS is allowed, and loudly warned about.
+func TestPlainWithoutTLSWarns(t *testing.T) {
+	plain := kafkaconn.Security{Mechanism: kafkaconn.Plain, User: "u", Password: "p"}
+	if w := plain.Warning(); !strings.Contains(w, "clear text") {
+		t.Errorf("PLAIN without TLS: warning %q", w)
+	}
+	plain.TLS = true
+	scram := kafkaconn.Security{Mechanism: kafkaconn.ScramSHA512, User: "u", Password: "p"}
+	for _, s := range []kafkaconn.Security{plain, scram, {}} {
+		if w := s.Warning(); w != "" {
+			t.Errorf("%v: warning %q, want none", s, w)
+		}
+	}
+}
