@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,16 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"slices"
-	"strconv"
-	"time"
 
-	"servicepulse/broker"
 	"servicepulse/daemon"
 	"servicepulse/generator"
-	"servicepulse/ingest"
 	"servicepulse/internal/fields"
+	"servicepulse/transform"
 	"servicepulse/warehouse"
 )
 
@@ -48,6 +43,10 @@ type Config struct {
 	// BatchRows is the number of rows per ClickHouse insert, raw and end to
 	// end: 1 to 1000000. Required.
 	BatchRows int
+	// Executable is the servicepulse binary run as the worker process
+	// (`servicepulse ingest`). Default: this program (os.Executable), which
+	// is that binary when the command runs; a test names the built binary.
+	Executable string
 	// Log receives the log. Required.
 	Log *slog.Logger
 	// Stdout receives the result as JSON. Default: os.Stdout.
@@ -62,6 +61,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Stdout == nil {
 		c.Stdout = os.Stdout
+	}
+	if c.Executable == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("bench: find own executable: %w", err)
+		}
+		c.Executable = self
 	}
 	if err := c.Generator.Validate(); err != nil {
 		return err
@@ -87,29 +93,65 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Result is what Run prints.
+// Result is what Run prints. The end-to-end figures come from two passes of
+// the same messages, each into a fresh database holding the sample
+// contracts, with the messages produced while the worker process runs: the
+// headline with ingest's defaults (the live refresh on), then with
+// --refresh-interval 0. Each rate is all messages ÷ the worker's time from
+// its first fetch to its last commit.
 type Result struct {
-	Machine          string    `json:"machine"`
-	Messages         int       `json:"messages"`
-	RawRows          int       `json:"raw_rows"`
-	RawRowsPerS      float64   `json:"raw_rows_per_s"` // median of RawPasses
-	RawPasses        []float64 `json:"raw_passes_rows_per_s"`
-	ProducePerS      float64   `json:"produce_messages_per_s"`
-	E2EEventsPerS    float64   `json:"e2e_events_per_s"`
-	E2EOfRaw         float64   `json:"e2e_fraction_of_raw"`
-	E2ESeconds       float64   `json:"e2e_seconds"`
-	WorkerPeakRSS    int64     `json:"worker_peak_rss_bytes"`
-	Workers          int       `json:"workers"`
-	BatchRows        int       `json:"batch_rows"`
-	Cluster          string    `json:"cluster,omitempty"` // the ClickHouse cluster measured on, if any
-	StoredEvents     uint64    `json:"stored_events"`
-	StoredFeedback   uint64    `json:"stored_feedback"`
-	StoredRejects    uint64    `json:"stored_rejects"`
-	AccountedExactly bool      `json:"accounted_exactly"`
+	Machine     string    `json:"machine"`
+	Messages    int       `json:"messages"`
+	RawRows     int       `json:"raw_rows"`
+	RawRowsPerS float64   `json:"raw_rows_per_s"` // median of RawPasses
+	RawPasses   []float64 `json:"raw_passes_rows_per_s"`
+
+	// With ingest's defaults: the live refresh on.
+	E2EEventsPerS     float64 `json:"e2e_events_per_s"`
+	E2EOfRaw          float64 `json:"e2e_fraction_of_raw"`
+	E2ESeconds        float64 `json:"e2e_seconds"`
+	WorkerPeakRSS     int64   `json:"worker_peak_rss_bytes"` // VmHWM, through the final refresh
+	WorkerCPUSeconds  float64 `json:"worker_cpu_s"`
+	WorkerWallSeconds float64 `json:"worker_wall_s"` // process start to exit
+	// FinalRefreshS is the final refresh after the last commit, and
+	// FinalRefreshRequests the states it wrote.
+	FinalRefreshS        float64 `json:"final_refresh_s"`
+	FinalRefreshRequests int     `json:"final_refresh_requests"`
+	// Freshness of the sampled requests: from the produce of a request's
+	// last event to its state counting it in request_state.
+	FreshnessP50S    float64 `json:"freshness_p50_s"`
+	FreshnessP95S    float64 `json:"freshness_p95_s"`
+	FreshnessMaxS    float64 `json:"freshness_max_s"`
+	FreshnessSampled int     `json:"freshness_sampled"`
+	FreshnessUnseen  int     `json:"freshness_unseen"`  // sampled states that never showed their last event
+	ProduceBlockedS  float64 `json:"produce_blocked_s"` // the producer waiting on the lag bound: ingest was the bottleneck
+	LagBound         int64   `json:"produce_lag_bound"` // messages the producer may run ahead of the commits
+	ProduceSeconds   float64 `json:"produce_seconds"`   // first write to last acknowledgement
+
+	// With --refresh-interval 0.
+	E2ENoRefreshEventsPerS     float64 `json:"e2e_no_refresh_events_per_s"`
+	E2ENoRefreshOfRaw          float64 `json:"e2e_no_refresh_fraction_of_raw"`
+	E2ENoRefreshSeconds        float64 `json:"e2e_no_refresh_seconds"`
+	WorkerPeakRSSNoRefresh     int64   `json:"worker_peak_rss_no_refresh_bytes"`
+	WorkerCPUNoRefreshSeconds  float64 `json:"worker_no_refresh_cpu_s"`
+	WorkerWallNoRefreshSeconds float64 `json:"worker_no_refresh_wall_s"`
+	ProduceBlockedNoRefreshS   float64 `json:"produce_blocked_no_refresh_s"`
+
+	Workers   int    `json:"workers"`
+	BatchRows int    `json:"batch_rows"`
+	Cluster   string `json:"cluster,omitempty"` // the ClickHouse cluster measured on, if any
+	// The rows stored by the refresh-on pass; AccountedExactly holds when
+	// both passes stored exactly the generated rows.
+	StoredEvents     uint64 `json:"stored_events"`
+	StoredFeedback   uint64 `json:"stored_feedback"`
+	StoredRejects    uint64 `json:"stored_rejects"`
+	AccountedExactly bool   `json:"accounted_exactly"`
 }
 
-// Run measures the raw insert bound, then the end-to-end path, prints the
-// Result, and fails when the stored rows differ from the generated ones.
+// Run measures the raw insert bound, then the end-to-end path with the live
+// refresh on and off, prints the Result, and fails when the stored rows
+// differ from the generated ones, or when a sampled request's state never
+// showed its last event.
 func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -122,39 +164,86 @@ func Run(ctx context.Context, cfg Config) error {
 	own.Cluster, own.Access = cfg.Cluster, cfg.ClickHouseAccess
 	res := Result{Workers: cfg.Workers, BatchRows: cfg.BatchRows, Cluster: cfg.Cluster, Machine: machine()}
 
-	// The messages, in memory: the raw bound inserts their rows directly.
+	// The messages, in memory: the raw bound inserts their rows directly,
+	// and each end-to-end pass produces them.
 	var msgs []generator.Message
 	sum, err := generator.Generate(cfg.Generator, func(m generator.Message) error { msgs = append(msgs, m); return nil })
 	if err != nil {
 		return err
 	}
 	res.Messages = len(msgs)
+	samples, err := sampleOf(msgs)
+	if err != nil {
+		return err
+	}
 	if err := rawBound(ctx, own, msgs, cfg.BatchRows, &res, log); err != nil {
 		return err
 	}
-
-	conn, err := freshDatabase(ctx, own, log)
+	on, err := e2ePass(ctx, cfg, own, msgs, samples, true)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if err := endToEnd(ctx, cfg, own.DSN, len(msgs), &res); err != nil {
-		return err
-	}
-	st, err := warehouse.ReadStats(ctx, conn)
+	off, err := e2ePass(ctx, cfg, own, msgs, nil, false)
 	if err != nil {
 		return err
 	}
-	res.StoredEvents, res.StoredFeedback, res.StoredRejects = st.Events, st.Feedback, st.Rejected
-	res.AccountedExactly = st.Events == uint64(sum.Records) && st.Feedback == uint64(sum.Feedback) && st.Rejected == uint64(sum.Malformed)
+	res.setPasses(on, off, sum)
 	if err := printJSON(cfg.Stdout, res); err != nil {
 		return err
 	}
-	if !res.AccountedExactly {
-		return fmt.Errorf("bench: stored rows %d/%d/%d differ from generated %d/%d/%d", st.Events, st.Feedback, st.Rejected,
-			sum.Records, sum.Feedback, sum.Malformed)
+	for _, p := range []struct {
+		name string
+		passResult
+	}{{"with the live refresh", on}, {"with --refresh-interval 0", off}} {
+		if st := p.stats; !p.exact(sum) {
+			return fmt.Errorf("bench: %s, stored rows %d/%d/%d differ from generated %d/%d/%d", p.name,
+				st.Events, st.Feedback, st.Rejected, sum.Records, sum.Feedback, sum.Malformed)
+		}
+	}
+	if on.unseen > 0 {
+		return fmt.Errorf("bench: %d of %d sampled requests never showed all their events in request_state, final refresh included",
+			on.unseen, on.sampled)
 	}
 	return nil
+}
+
+// sampleOf picks the requests whose freshness is measured, and what their
+// states must show, decoding their records as ingest does.
+func sampleOf(msgs []generator.Message) ([]sampled, error) {
+	tr, err := transform.New(transform.Config{PIIKey: []byte(daemon.DevPIIKey)})
+	if err != nil {
+		return nil, err
+	}
+	return planSample(msgs, pickRequests(msgs, freshnessSample), tr), nil
+}
+
+// setPasses fills in the end-to-end figures of the refresh-on and the
+// refresh-off pass.
+func (r *Result) setPasses(on, off passResult, sum generator.Summary) {
+	rate := func(p passResult) (perS, ofRaw float64) {
+		if p.worker.ActiveSeconds > 0 {
+			perS = float64(p.worker.Consumed) / p.worker.ActiveSeconds
+		}
+		if r.RawRowsPerS > 0 {
+			ofRaw = perS / r.RawRowsPerS
+		}
+		return perS, ofRaw
+	}
+	r.E2EEventsPerS, r.E2EOfRaw = rate(on)
+	r.E2ESeconds, r.WorkerPeakRSS = on.worker.ActiveSeconds, on.worker.PeakRSSBytes
+	r.WorkerCPUSeconds, r.WorkerWallSeconds = on.worker.CPUSeconds, on.worker.WallSeconds
+	r.FinalRefreshS, r.FinalRefreshRequests = on.worker.FinalRefreshSeconds, on.worker.FinalRefreshRequests
+	r.FreshnessP50S, r.FreshnessP95S, r.FreshnessMaxS = percentile(on.fresh, 50), percentile(on.fresh, 95), percentile(on.fresh, 100)
+	r.FreshnessSampled, r.FreshnessUnseen = on.sampled, on.unseen
+	r.ProduceBlockedS, r.LagBound, r.ProduceSeconds = on.produce.BlockedSeconds, on.lagBound, on.produce.Seconds
+
+	r.E2ENoRefreshEventsPerS, r.E2ENoRefreshOfRaw = rate(off)
+	r.E2ENoRefreshSeconds, r.WorkerPeakRSSNoRefresh = off.worker.ActiveSeconds, off.worker.PeakRSSBytes
+	r.WorkerCPUNoRefreshSeconds, r.WorkerWallNoRefreshSeconds = off.worker.CPUSeconds, off.worker.WallSeconds
+	r.ProduceBlockedNoRefreshS = off.produce.BlockedSeconds
+
+	r.StoredEvents, r.StoredFeedback, r.StoredRejects = on.stats.Events, on.stats.Feedback, on.stats.Rejected
+	r.AccountedExactly = on.exact(sum) && off.exact(sum)
 }
 
 // rawBound times inserting the rows of msgs straight into ClickHouse. The
@@ -180,80 +269,6 @@ func rawBound(ctx context.Context, own warehouse.OwnDatabase, msgs []generator.M
 	slices.Sort(rates)
 	res.RawRowsPerS, res.RawPasses = rates[1], rates
 	return nil
-}
-
-// endToEnd produces the traffic into an embedded broker, timed, and ingests
-// it into dsn with a worker process.
-func endToEnd(ctx context.Context, cfg Config, dsn string, messages int, res *Result) error {
-	log := cfg.Log
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	ic := ingest.DefaultConfig()
-	if err := ingest.EnsureTopics(ctx, []string{b.Addr()}, 4, ic.RecordsTopic, ic.FeedbackTopic, ic.DLQTopic); err != nil {
-		return err
-	}
-	log.Info("bench: producing to the embedded broker")
-	start := time.Now()
-	if _, err := generator.Produce(ctx, generator.KafkaConfig{Brokers: []string{b.Addr()}, RecordsTopic: ic.RecordsTopic,
-		FeedbackTopic: ic.FeedbackTopic}, cfg.Generator, log); err != nil {
-		return err
-	}
-	res.ProducePerS = float64(messages) / time.Since(start).Seconds()
-
-	log.Info("bench: end to end, Kafka → transform → ClickHouse, in a separate worker process")
-	child, err := runIngestProcess(ctx, cfg, b.Addr(), dsn)
-	if err != nil {
-		return err
-	}
-	res.E2ESeconds, res.WorkerPeakRSS = child.ActiveSeconds, child.PeakRSSBytes
-	if child.ActiveSeconds > 0 {
-		res.E2EEventsPerS = float64(child.Consumed) / child.ActiveSeconds
-	}
-	if res.RawRowsPerS > 0 {
-		res.E2EOfRaw = res.E2EEventsPerS / res.RawRowsPerS
-	}
-	return nil
-}
-
-// runIngestProcess runs this program's own `servicepulse ingest` as a
-// child process, so its memory is measured apart from the broker and the
-// generator.
-func runIngestProcess(ctx context.Context, cfg Config, brokers, dsn string) (daemon.Result, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return daemon.Result{}, fmt.Errorf("find own executable: %w", err)
-	}
-	// The DSN, which may hold a password, goes by the environment: a
-	// process list shows the arguments.
-	cmd := exec.CommandContext(ctx, self, "ingest", "--brokers", brokers, "--dev",
-		"--until-idle", "2s", "--listen", "", "--refresh-interval", "0", "--group", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36),
-		"--workers", strconv.Itoa(cfg.Workers), "--batch-rows", strconv.Itoa(cfg.BatchRows), "--log-level", "warn",
-		"--cluster", cfg.Cluster)
-	// File names, not secrets: the child reads them as this process did.
-	for flag, path := range map[string]string{"--clickhouse-password-file": cfg.ClickHouseAccess.PasswordFile,
-		"--clickhouse-tls-ca": cfg.ClickHouseAccess.TLSCAFile, "--clickhouse-tls-cert": cfg.ClickHouseAccess.TLSCertFile,
-		"--clickhouse-tls-key": cfg.ClickHouseAccess.TLSKeyFile} {
-		if path != "" {
-			cmd.Args = append(cmd.Args, flag, path)
-		}
-	}
-	cmd.Env = append(os.Environ(), "SERVICEPULSE_CLICKHOUSE="+dsn)
-	if p := os.Getenv("SERVICEPULSE_CPU_PROFILE"); p != "" {
-		cmd.Env = append(cmd.Env, "SERVICEPULSE_CPU_PROFILE="+p+".ingest")
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return daemon.Result{}, fmt.Errorf("ingest process: %w", err)
-	}
-	var res daemon.Result
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return daemon.Result{}, fmt.Errorf("ingest process printed %q: %w", out.String(), err)
-	}
-	return res, nil
 }
 
 // printJSON writes v as the command's one-object result.

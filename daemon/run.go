@@ -26,8 +26,15 @@ import (
 // and memory. The ingest command prints it.
 type Result struct {
 	ingest.Totals
-	Seconds      float64 `json:"seconds"`        // from the pipeline's start to its return
-	PeakRSSBytes int64   `json:"peak_rss_bytes"` // the process's high-water mark (VmHWM)
+	Seconds float64 `json:"seconds"` // from the pipeline's start to its return
+	// FinalRefreshSeconds is how long the final refresh after the last
+	// commit took, and FinalRefreshRequests the states it wrote: 0 without a
+	// refresher, or when a stop signal skipped it.
+	FinalRefreshSeconds  float64 `json:"final_refresh_s"`
+	FinalRefreshRequests int     `json:"final_refresh_requests"`
+	// PeakRSSBytes is the process's high-water mark (VmHWM), read after the
+	// final refresh so that it covers it.
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 }
 
 // Run connects, runs the pipeline until ctx ends or, with
@@ -41,6 +48,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// Kafka first, over the clients' own TLS and SASL: a wrong password or
 	// certificate ends the run at once, before anything is consumed, where
 	// kafka-go's reader would retry it forever.
+	if w := cfg.Ingest.Security.Warning(); w != "" {
+		cfg.Log.Warn(w)
+	}
 	if err := kafkaconn.Check(ctx, cfg.Ingest.Brokers, cfg.Ingest.Security); err != nil {
 		return Result{}, err
 	}
@@ -93,10 +103,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		g.Go(func() error { r.Run(rctx, cfg.RefreshInterval); return nil })
 	}
 	err = g.Wait()
-	res := Result{Totals: totals, Seconds: time.Since(start).Seconds(), PeakRSSBytes: peakRSS()}
+	res := Result{Totals: totals, Seconds: time.Since(start).Seconds()}
 	if r != nil {
-		finalRefresh(ctx, r, log)
+		res.FinalRefreshSeconds, res.FinalRefreshRequests = finalRefresh(ctx, r, log)
 	}
+	res.PeakRSSBytes = peakRSS()
 	return res, err
 }
 
@@ -159,15 +170,22 @@ func serve(addr string, h http.Handler, log *slog.Logger) (stop func(), err erro
 // finalRefresh brings the request states up to date after the last
 // commit, unless ctx ended (a stop signal): a SIGTERM must not wait for a
 // rebuild, and the refresh watermark keeps the place for the next ingest or
-// `servicepulse refresh`.
-func finalRefresh(ctx context.Context, r *sla.Refresher, log *slog.Logger) {
+// `servicepulse refresh`. It returns how long the refresh took (a failed one
+// included: the time was spent) and how many states it wrote.
+func finalRefresh(ctx context.Context, r *sla.Refresher, log *slog.Logger) (seconds float64, requests int) {
 	if ctx.Err() != nil {
 		log.Info("stopping on signal: request states are brought up to date by the next ingest or `servicepulse refresh`")
-		return
+		return 0, 0
 	}
-	if _, err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
-		log.Warn("final refresh of request states", "err", err)
+	start := time.Now()
+	res, err := r.Refresh(context.WithoutCancel(ctx))
+	seconds = time.Since(start).Seconds()
+	if err != nil {
+		log.Warn("final refresh of request states", "err", err, "seconds", seconds)
+		return seconds, 0
 	}
+	log.Info("final refresh of request states", "requests", res.Requests, "seconds", seconds)
+	return seconds, res.Requests
 }
 
 // peakRSS is the process's peak resident memory from /proc/self/status

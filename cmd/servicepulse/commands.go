@@ -45,7 +45,7 @@ func init() {
 			"stats":   {Summary: "print distinct rows per table, as the KPI queries see them", Run: runStats},
 			"lag":     {Summary: "print a consumer group's committed offset, high-water mark and lag per partition (exit 1 when behind)", Run: runLag},
 			"demo":    {Summary: "set up everything locally and run the pipeline end to end", Run: runDemo},
-			"bench": {Summary: "measure raw ClickHouse insert rate, end-to-end rate and worker memory", Run: runBench, Subs: []cli.Subcommand{
+			"bench": {Summary: "measure the raw ClickHouse insert rate, and end to end with and without the live refresh: rate, freshness, final refresh, worker memory", Run: runBench, Subs: []cli.Subcommand{
 				{Name: "kpi", Summary: "load generated request states and time every KPI of the catalog for one quarter"}}},
 			"clickhouse": {Summary: "start or stop a local ClickHouse server (development, tests)", Run: runClickHouse, Subs: []cli.Subcommand{
 				{Name: "start", Summary: "start a local ClickHouse server in --dir, installing it if needed; prints its DSN (with --shards/--replicas: a cluster with ZooKeeper, as JSON)"},
