@@ -178,7 +178,14 @@ func finalRefresh(ctx context.Context, r *sla.Refresher, log *slog.Logger) (seco
 		return 0, 0
 	}
 	start := time.Now()
-	res, err := r.Refresh(context.WithoutCancel(ctx))
+	// Once a watermark refresh has run, this process's commits are all the
+	// refresh has left to do: a bounded refresh, not a rescan of every
+	// recent row.
+	refresh := r.Refresh
+	if r.CaughtUp() {
+		refresh = r.RefreshCommitted
+	}
+	res, err := refresh(context.WithoutCancel(ctx))
 	seconds = time.Since(start).Seconds()
 	if err != nil {
 		log.Warn("final refresh of request states", "err", err, "seconds", seconds)

@@ -35,14 +35,35 @@ type Decoder interface {
 
 // CommitNotifier is told that a batch's offsets were committed: its rows are
 // in ClickHouse and will not be re-delivered to this group. The request-state
-// refresher implements it, to bring states up to date soon after new rows
-// land instead of at its next tick. Committed is called from the ack path of
-// every worker, after each commit, so it must be cheap and must not block;
-// calls may repeat and may come concurrently, and a notification carries no
-// data, so implementations are idempotent. A missed one costs nothing: the
-// refresher's periodic watermark refresh is the catch-up path.
+// refresher implements it, to rebuild exactly the requests that changed soon
+// after their rows land, instead of scanning the fact tables for them.
+// Committed gets the distinct request ids of the batch's events and feedback
+// (rejects have none); the slice is the notifier's to keep. It is called
+// from the ack path of every worker, after each commit, so it must be cheap
+// and must not block; calls may come concurrently, and an id may come again.
+// A missed one costs nothing but time: the refresher's periodic watermark
+// refresh is the catch-up path.
 type CommitNotifier interface {
-	Committed()
+	Committed(requests []string)
+}
+
+// requestIDs returns the distinct request ids of b's events and feedback.
+func requestIDs(b *Batch) []string {
+	seen := make(map[string]struct{}, len(b.Events)/4+len(b.Feedback))
+	ids := make([]string, 0, len(b.Events)/4+len(b.Feedback))
+	add := func(id string) {
+		if _, ok := seen[id]; !ok {
+			seen[id] = struct{}{}
+			ids = append(ids, id)
+		}
+	}
+	for i := range b.Events {
+		add(b.Events[i].RequestID)
+	}
+	for i := range b.Feedback {
+		add(b.Feedback[i].RequestID)
+	}
+	return ids
 }
 
 // Totals counts what workers did. Counters include re-deliveries.
@@ -309,7 +330,7 @@ func (w *worker) ack(ctx context.Context, p pending) error {
 	w.count.batches.Add(1)
 	w.count.lastCommit.Store(time.Now().UnixNano())
 	if w.notify != nil {
-		w.notify.Committed()
+		w.notify.Committed(requestIDs(b))
 	}
 	w.log.Debug("batch committed", "worker", w.id, "messages", b.Consumed, "events", len(b.Events),
 		"feedback", len(b.Feedback), "rejected", len(b.Rejects), "took", time.Since(start))

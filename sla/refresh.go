@@ -38,6 +38,10 @@ type Refresher struct {
 	policies Policies
 	kick     chan struct{} // a pending Committed; buffered, one slot
 
+	mu        sync.Mutex
+	committed map[string]struct{} // requests committed since the last RefreshCommitted took them
+	caughtUp  bool                // a watermark refresh finished since NewRefresher
+
 	targetOnce sync.Once // where deleteStale's mutations go
 	target     stateTable
 	targetErr  error
@@ -49,17 +53,95 @@ func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
 		Settle: time.Second, kick: make(chan struct{}, 1)}
 }
 
-// Committed tells a running Run that new rows were committed to the fact
-// tables, so it refreshes Settle after its last refresh instead of at its
-// next tick (ingest.CommitNotifier). It never blocks; calls coalesce into one
-// pending refresh, and a call without a running Run is kept for its first
-// wait. Safe for concurrent use.
-func (r *Refresher) Committed() {
+// Committed tells the refresher that rows of these requests were committed
+// to the fact tables (ingest.CommitNotifier). A running Run rebuilds them,
+// and the requests on their serials, Settle after its last refresh instead
+// of at its next tick, without scanning the fact tables for what changed:
+// the cost of that refresh follows the number of requests committed, not
+// the size of the tables. It never blocks; calls coalesce into one pending
+// refresh, and a call without a running Run is kept for its first wait.
+// Safe for concurrent use.
+func (r *Refresher) Committed(requests []string) {
+	r.mu.Lock()
+	if r.committed == nil {
+		r.committed = make(map[string]struct{}, len(requests))
+	}
+	for _, id := range requests {
+		r.committed[id] = struct{}{}
+	}
+	r.mu.Unlock()
 	select {
 	case r.kick <- struct{}{}:
 	default:
 	}
 }
+
+// RefreshCommitted rebuilds the requests that Committed named since the
+// last call, with every request on their serials, and records the
+// refresh's start as the watermark: rows this process committed before it
+// are reflected, and the next watermark refresh re-reads Margin before it,
+// as ever, for what other processes wrote meanwhile. On failure the
+// requests stay pending for the next call.
+func (r *Refresher) RefreshCommitted(ctx context.Context) (Result, error) {
+	r.mu.Lock()
+	pending := r.committed
+	r.committed = nil
+	r.mu.Unlock()
+	if len(pending) == 0 {
+		return Result{}, nil
+	}
+	ids := make([]string, 0, len(pending))
+	for id := range pending {
+		ids = append(ids, id)
+	}
+	start := r.Now().UTC()
+	res, err := r.refreshIDs(ctx, start, ids)
+	if err != nil {
+		r.Committed(ids) // again next time
+	}
+	return res, err
+}
+
+func (r *Refresher) refreshIDs(ctx context.Context, start time.Time, ids []string) (Result, error) {
+	all, err := r.withSiblings(ctx, ids)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := r.rebuild(ctx, all)
+	if err != nil {
+		return res, err
+	}
+	return res, r.recordRefresh(ctx, start, res.Requests)
+}
+
+// CaughtUp reports whether a watermark refresh (Refresh, RefreshAll) has
+// finished since the refresher was made: from then on, RefreshCommitted
+// alone keeps the states of this process's commits current.
+func (r *Refresher) CaughtUp() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.caughtUp
+}
+
+// withSiblings returns ids with every request on the same product serials.
+func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, error) {
+	out := slices.Clone(ids)
+	for chunk := range slices.Chunk(ids, r.Chunk) {
+		sib, err := r.strings(ctx, fmt.Sprintf(siblingsOf, quoteList(chunk)))
+		if err != nil {
+			return nil, fmt.Errorf("find requests on the same serials: %w", err)
+		}
+		out = append(out, sib...)
+	}
+	return unique(out), nil
+}
+
+// siblingsOf finds the requests on the serials of the listed requests
+// (%s: a quoteList). GLOBAL IN, as in changedRequests.
+const siblingsOf = `SELECT DISTINCT request_id FROM service_events
+	WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
+		SELECT product_serial FROM service_events
+		WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s))`
 
 // Result says what a refresh did.
 type Result struct {
@@ -118,7 +200,13 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	if err != nil {
 		return res, err
 	}
-	return res, r.recordRefresh(ctx, start, res.Requests)
+	if err := r.recordRefresh(ctx, start, res.Requests); err != nil {
+		return res, err
+	}
+	r.mu.Lock()
+	r.caughtUp = true
+	r.mu.Unlock()
+	return res, nil
 }
 
 // rebuild builds and writes the states of exactly the given requests, which
@@ -225,16 +313,26 @@ func (r *Refresher) strings(ctx context.Context, q string, args ...any) ([]strin
 	return out, rows.Err()
 }
 
-// Run refreshes until ctx ends, logging failures and going on: interval
-// after the previous refresh ended (the catch-up path, which also sees rows
-// other processes wrote), or Settle after it when Committed was called
-// since. Each refresh restarts both waits, so refreshes never run back to
-// back.
+// Run refreshes until ctx ends, logging failures and going on. It starts
+// with a watermark refresh (Refresh: what was ingested before it ran), then
+// makes one interval after the previous refresh ended (the catch-up path,
+// which also sees rows other processes wrote), or, when Committed was
+// called since, rebuilds the committed requests Settle after it
+// (RefreshCommitted). Each refresh restarts both waits, so refreshes never
+// run back to back.
 func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
+	watermark := true
 	for {
-		if _, err := r.Refresh(ctx); err != nil && ctx.Err() == nil {
+		var err error
+		if watermark || !r.CaughtUp() {
+			_, err = r.Refresh(ctx)
+		} else {
+			_, err = r.RefreshCommitted(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
 			r.log.Warn("refresh request states", "err", err)
 		}
+		watermark = true
 		ended := time.Now()
 		poll := time.NewTimer(interval)
 		select {
@@ -244,6 +342,7 @@ func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
 		case <-poll.C:
 		case <-r.kick:
 			poll.Stop()
+			watermark = false
 			settle := time.NewTimer(time.Until(ended.Add(r.Settle)))
 			select {
 			case <-ctx.Done():

@@ -111,8 +111,8 @@ func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
 	if n := testenv.Count(t, s.Conn, "SELECT count() FROM request_state"); n != 0 {
 		t.Fatalf("request_state has %d rows before the commit was notified, want 0", n)
 	}
-	r.Committed()
-	r.Committed() // coalesces with the first
+	r.Committed([]string{"K1"})
+	r.Committed([]string{"K1"}) // coalesces with the first
 	waitFor(t, "the state of K1", func() bool {
 		return testenv.Count(t, s.Conn, "SELECT count() FROM request_state WHERE request_id = 'K1'") == 1
 	})
@@ -128,5 +128,42 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("no %s after a minute", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// RefreshCommitted rebuilds what was committed and the requests on the same
+// serials, nothing else: after R2 gets a new event, R2 and R1 (its serial's
+// first request) are rebuilt, R3 is not, though all three were ingested
+// within the watermark refresh's margin (which would rebuild all three).
+func TestIntegrationRefreshCommittedFollowsTheCommits(t *testing.T) {
+	t.Parallel()
+	s := pipelinetest.New(t)
+	created := func(id, serial, at string) []byte {
+		return []byte(`{"schema_version":1,"event_id":"` + id + `-01","event_type":"request_created",
+			"occurred_at":"` + at + `","request_id":"` + id + `","contract_id":"CT-T","partner_id":"PT-A",
+			"channel":"phone","region":"East","product":{"serial":"` + serial + `","model":"AC-200"}}`)
+	}
+	s.Produce(t, [][]byte{created("R1", "SN-1", "2026-09-01T09:00:00+08:00"), created("R2", "SN-1", "2026-09-20T09:00:00+08:00"),
+		created("R3", "SN-3", "2026-09-01T09:00:00+08:00")}, nil)
+	s.Ingest(t)
+	r := sla.NewRefresher(s.Conn, s.Log)
+	if res, err := r.Refresh(t.Context()); err != nil || res.Requests != 3 || !r.CaughtUp() {
+		t.Fatalf("watermark refresh: %+v, %v, caught up %v; want 3 requests", res, err, r.CaughtUp())
+	}
+	if res, err := r.RefreshCommitted(t.Context()); err != nil || res.Requests != 0 {
+		t.Fatalf("RefreshCommitted with nothing committed: %+v, %v; want nothing", res, err)
+	}
+
+	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"R2-02","event_type":"acknowledged",
+		"occurred_at":"2026-09-20T10:00:00+08:00","request_id":"R2","contract_id":"CT-T","partner_id":"PT-A"}`)}, nil)
+	s.Ingest(t)
+	r.Committed([]string{"R2"})
+	res, err := r.RefreshCommitted(t.Context())
+	if err != nil || res.Requests != 2 {
+		t.Fatalf("RefreshCommitted after R2's commit: %+v, %v; want R2 and its serial's R1", res, err)
+	}
+	var replied time.Time
+	if err := s.Conn.QueryRow(t.Context(), "SELECT replied_at FROM request_state FINAL WHERE request_id = 'R2'").Scan(&replied); err != nil || replied.Unix() <= 0 {
+		t.Errorf("R2's state after the refresh: replied_at %v, %v; want its acknowledgement", replied, err)
 	}
 }
