@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,6 +107,10 @@ func StartCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*Cl
 	}
 	c.ZooKeeper = ZooKeeperNode{Port: ports[0], PID: c.zk.cmd.Process.Pid, Dir: c.zk.dir}
 	if err := c.startNodes(ctx, bin); err != nil {
+		c.Stop(context.Background())
+		return nil, err
+	}
+	if err := c.waitZooKeeperSessions(ctx); err != nil {
 		c.Stop(context.Background())
 		return nil, err
 	}
@@ -227,4 +235,48 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// waitZooKeeperSessions waits until every node reads ZooKeeper: a server
+// answers its ping before its ZooKeeper session is up, and an ON CLUSTER
+// statement sent in between failed (the connection closed) once in CI.
+func (c *Cluster) waitZooKeeperSessions(ctx context.Context) error {
+	deadline := time.Now().Add(c.cfg.StartTimeout)
+	for _, n := range c.Nodes {
+		for !zooKeeperReadable(ctx, n.HTTPPort, c.password) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("shard %d replica %d: no ZooKeeper session after %s", n.Shard, n.Replica, c.cfg.StartTimeout)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// zooKeeperReadable reports whether the server on the HTTP port lists
+// ZooKeeper's root.
+func zooKeeperReadable(ctx context.Context, port int, password string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	q := url.QueryEscape("SELECT count() FROM system.zookeeper WHERE path = '/'")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/?query=%s", port, q), nil)
+	if err != nil {
+		return false
+	}
+	req.Close = true
+	if password != "" {
+		req.SetBasicAuth("default", password)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
+	n, err := strconv.Atoi(strings.TrimSpace(string(body)))
+	return resp.StatusCode == http.StatusOK && err == nil && n > 0
 }
