@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"servicepulse/generator"
+	"servicepulse/metrics"
 	"servicepulse/transform"
 )
 
@@ -173,7 +173,7 @@ func (f *freshness) readStates(ctx context.Context, conn driver.Conn) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := conn.Query(ctx, "SELECT request_id, events FROM request_state FINAL WHERE request_id IN ("+quoteList(ids)+")")
+	rows, err := conn.Query(ctx, "SELECT request_id, events FROM request_state FINAL WHERE request_id IN ("+metrics.QuoteList(ids)+")")
 	if err != nil {
 		return fmt.Errorf("query request_state: %w", err)
 	}
@@ -236,23 +236,4 @@ func percentile(xs []float64, p float64) float64 {
 	slices.Sort(s)
 	rank := int(math.Ceil(p / 100 * float64(len(s))))
 	return s[min(max(rank, 1), len(s))-1]
-}
-
-// quoteList renders ids as a ClickHouse list of string literals.
-func quoteList(ids []string) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('\'')
-		for _, c := range []byte(id) {
-			if c == '\\' || c == '\'' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(c)
-		}
-		b.WriteByte('\'')
-	}
-	return b.String()
 }

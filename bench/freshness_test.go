@@ -125,9 +125,3 @@ func TestFreshnessHanding(t *testing.T) {
 		t.Fatalf("A seen 1.5 s after handed: seconds %v, unseen %d, want [1.5] and 2", got, f.unseen())
 	}
 }
-
-func TestQuoteList(t *testing.T) {
-	if got, want := quoteList([]string{"SR-1", `a'b\c`}), `'SR-1', 'a\'b\\c'`; got != want {
-		t.Fatalf("quoteList = %s, want %s", got, want)
-	}
-}

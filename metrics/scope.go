@@ -115,5 +115,33 @@ func WithScoreInputs(kpis []KPI) []KPI {
 
 // Quote writes s as an SQL string literal.
 func Quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+	return "'" + quoter.Replace(s) + "'"
 }
+
+// QuoteList writes ids as a list of SQL string literals, "'a','b'", in one
+// allocation: the refresher names thousands of request ids per query, and
+// a Replacer built per id once took 8% of ingest's CPU.
+func QuoteList(ids []string) string {
+	n := 0
+	for _, id := range ids {
+		n += len(id) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\'')
+		if strings.ContainsAny(id, `\'`) {
+			b.WriteString(quoter.Replace(id))
+		} else {
+			b.WriteString(id)
+		}
+		b.WriteByte('\'')
+	}
+	return b.String()
+}
+
+// quoter escapes text for a quoted SQL literal; built once.
+var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)

@@ -3,6 +3,3 @@ package sla
 // ChangedRequests is the refresher's lookup of changed requests and their
 // siblings, for the test on current ClickHouse.
 const ChangedRequests = changedRequests
-
-// QuoteList renders ids as a SQL list of string literals.
-var QuoteList = quoteList

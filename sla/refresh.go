@@ -15,6 +15,7 @@ import (
 
 	"servicepulse/calendar"
 	"servicepulse/contracts"
+	"servicepulse/metrics"
 	"servicepulse/sql"
 	"servicepulse/warehouse"
 )
@@ -127,7 +128,7 @@ func (r *Refresher) CaughtUp() bool {
 func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, error) {
 	out := slices.Clone(ids)
 	for chunk := range slices.Chunk(ids, r.Chunk) {
-		sib, err := r.strings(ctx, fmt.Sprintf(siblingsOf, quoteList(chunk)))
+		sib, err := r.strings(ctx, fmt.Sprintf(siblingsOf, metrics.QuoteList(chunk)))
 		if err != nil {
 			return nil, fmt.Errorf("find requests on the same serials: %w", err)
 		}
@@ -137,7 +138,7 @@ func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, e
 }
 
 // siblingsOf finds the requests on the serials of the listed requests
-// (%s: a quoteList). GLOBAL IN, as in changedRequests.
+// (%s: a metrics.QuoteList). GLOBAL IN, as in changedRequests.
 const siblingsOf = `SELECT DISTINCT request_id FROM service_events
 	WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
 		SELECT product_serial FROM service_events
@@ -395,7 +396,7 @@ func (r *Refresher) staleRows(ctx context.Context, states []Request) ([]staleRow
 	var stale []staleRow
 	for chunk := range slices.Chunk(ids, r.Chunk) {
 		rows, err := r.conn.Query(ctx, fmt.Sprintf(
-			"SELECT DISTINCT request_id, toYYYYMM(opened_date) FROM request_state WHERE request_id IN (%s)", quoteList(chunk)))
+			"SELECT DISTINCT request_id, toYYYYMM(opened_date) FROM request_state WHERE request_id IN (%s)", metrics.QuoteList(chunk)))
 		if err != nil {
 			return nil, fmt.Errorf("look up earlier request states: %w", err)
 		}
@@ -439,7 +440,7 @@ func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
 			if i > 0 {
 				cond.WriteString(" OR ")
 			}
-			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", quoteList([]string{s.requestID}), s.month)
+			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", metrics.QuoteList([]string{s.requestID}), s.month)
 		}
 		if err := r.conn.Exec(target.ddl(ctx), "ALTER TABLE "+target.table+" DELETE WHERE "+cond.String()); err != nil {
 			if !target.unfinished(err) {
@@ -521,7 +522,7 @@ func (r *Refresher) stateTarget(ctx context.Context) (stateTable, error) {
 		local := "request_state" + sql.LocalSuffix
 		r.target = stateTable{cluster: cluster, table: db + "." + local + " ON CLUSTER " + cluster,
 			pending: fmt.Sprintf(`SELECT count() FROM cluster(%s, system.mutations)
-				WHERE database = %s AND table = %s AND is_done = 0`, quoteList([]string{cluster}), quoteList([]string{db}), quoteList([]string{local}))}
+				WHERE database = %s AND table = %s AND is_done = 0`, metrics.QuoteList([]string{cluster}), metrics.QuoteList([]string{db}), metrics.QuoteList([]string{local}))}
 	})
 	return r.target, r.targetErr
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/chdb-io/chdb-go/chdb"
 	"github.com/shopspring/decimal"
+
+	"servicepulse/metrics"
 )
 
 // CopyTable inserts into sess every row that query (a SELECT on the 18.16
@@ -71,7 +73,7 @@ func CopyTable(t testing.TB, ctx context.Context, conn driver.Conn, sess *chdb.S
 func literal(t testing.TB, v reflect.Value, dbType string) string {
 	switch x := v.Interface().(type) {
 	case string:
-		return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x) + "'"
+		return metrics.Quote(x)
 	case time.Time:
 		if dbType == "Date" {
 			return x.Format("'2006-01-02'")

@@ -1,10 +1,18 @@
-package sla_test
+package metrics_test
 
 import (
 	"testing"
 
-	"servicepulse/sla"
+	"servicepulse/metrics"
 )
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{"": `''`, "PT-A": `'PT-A'`, `a'b\c`: `'a\'b\\c'`} {
+		if got := metrics.Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
 
 func TestQuoteList(t *testing.T) {
 	for _, tt := range []struct {
@@ -14,8 +22,9 @@ func TestQuoteList(t *testing.T) {
 		{nil, ""},
 		{[]string{"R1"}, `'R1'`},
 		{[]string{"R1", "it's", `a\b`, `\'`}, `'R1','it\'s','a\\b','\\\''`},
+		{[]string{"SR-1", `a'b\c`}, `'SR-1','a\'b\\c'`},
 	} {
-		if got := sla.QuoteList(tt.ids); got != tt.want {
+		if got := metrics.QuoteList(tt.ids); got != tt.want {
 			t.Errorf("QuoteList(%q) = %s, want %s", tt.ids, got, tt.want)
 		}
 	}
@@ -28,6 +37,6 @@ func BenchmarkQuoteList(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		sla.QuoteList(ids)
+		metrics.QuoteList(ids)
 	}
 }
