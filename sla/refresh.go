@@ -39,13 +39,10 @@ type Refresher struct {
 	policies Policies
 	kick     chan struct{} // a pending Committed; buffered, one slot
 
-	mu        sync.Mutex
+	mu        sync.Mutex          // guards the three fields below
 	committed map[string]struct{} // requests committed since the last RefreshCommitted took them
 	caughtUp  bool                // a watermark refresh finished since NewRefresher
-
-	targetOnce sync.Once // where deleteStale's mutations go
-	target     stateTable
-	targetErr  error
+	target    *stateTable         // where deleteStale's mutations go, once known
 }
 
 // NewRefresher returns a refresher writing through conn.
@@ -440,7 +437,7 @@ func (r *Refresher) deleteStale(ctx context.Context, stale []staleRow) error {
 			if i > 0 {
 				cond.WriteString(" OR ")
 			}
-			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", metrics.QuoteList([]string{s.requestID}), s.month)
+			fmt.Fprintf(&cond, "(request_id = %s AND toYYYYMM(opened_date) = %d)", metrics.Quote(s.requestID), s.month)
 		}
 		if err := r.conn.Exec(target.ddl(ctx), "ALTER TABLE "+target.table+" DELETE WHERE "+cond.String()); err != nil {
 			if !target.unfinished(err) {
@@ -503,26 +500,39 @@ func (t stateTable) unfinished(err error) bool {
 
 // stateTarget finds out, once, whether request_state is distributed.
 func (r *Refresher) stateTarget(ctx context.Context) (stateTable, error) {
-	r.targetOnce.Do(func() {
-		cluster, err := warehouse.ClusterOf(ctx, r.conn, "request_state")
-		if err != nil {
-			r.targetErr = err
-			return
-		}
-		if cluster == "" {
-			r.target = stateTable{table: "request_state", pending: `SELECT count() FROM system.mutations
-				WHERE database = currentDatabase() AND table = 'request_state' AND is_done = 0`}
-			return
-		}
-		var db string
-		if err := r.conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
-			r.targetErr = fmt.Errorf("current database: %w", err)
-			return
-		}
-		local := "request_state" + sql.LocalSuffix
-		r.target = stateTable{cluster: cluster, table: db + "." + local + " ON CLUSTER " + cluster,
-			pending: fmt.Sprintf(`SELECT count() FROM cluster(%s, system.mutations)
-				WHERE database = %s AND table = %s AND is_done = 0`, metrics.QuoteList([]string{cluster}), metrics.QuoteList([]string{db}), metrics.QuoteList([]string{local}))}
-	})
-	return r.target, r.targetErr
+	r.mu.Lock()
+	known := r.target
+	r.mu.Unlock()
+	if known != nil {
+		return *known, nil
+	}
+	// Not a sync.Once: a failed lookup (ClickHouse briefly away) must be
+	// tried again on the next refresh, not kept for the process's life.
+	t, err := r.lookUpStateTarget(ctx)
+	if err != nil {
+		return stateTable{}, err
+	}
+	r.mu.Lock()
+	r.target = &t
+	r.mu.Unlock()
+	return t, nil
+}
+
+func (r *Refresher) lookUpStateTarget(ctx context.Context) (stateTable, error) {
+	cluster, err := warehouse.ClusterOf(ctx, r.conn, "request_state")
+	if err != nil {
+		return stateTable{}, err
+	}
+	if cluster == "" {
+		return stateTable{table: "request_state", pending: `SELECT count() FROM system.mutations
+			WHERE database = currentDatabase() AND table = 'request_state' AND is_done = 0`}, nil
+	}
+	var db string
+	if err := r.conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
+		return stateTable{}, fmt.Errorf("current database: %w", err)
+	}
+	local := "request_state" + sql.LocalSuffix
+	return stateTable{cluster: cluster, table: db + "." + local + " ON CLUSTER " + cluster,
+		pending: fmt.Sprintf(`SELECT count() FROM cluster(%s, system.mutations)
+			WHERE database = %s AND table = %s AND is_done = 0`, metrics.Quote(cluster), metrics.Quote(db), metrics.Quote(local))}, nil
 }
