@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -251,7 +250,7 @@ func TestClusterEnsureTopicsFirstBrokerDown(t *testing.T) {
 		t.Errorf("EnsureTopics of existing topics: %v", err)
 	}
 
-	down := []string{refusedAddr(t), refusedAddr(t), refusedAddr(t)}
+	down := []string{testenv.FreeAddr(t), testenv.FreeAddr(t), testenv.FreeAddr(t)}
 	err = ingest.EnsureTopics(ctx, down, 4, "never")
 	if err == nil {
 		t.Fatal("EnsureTopics with every address down succeeded")
@@ -261,18 +260,6 @@ func TestClusterEnsureTopicsFirstBrokerDown(t *testing.T) {
 			t.Errorf("error %q does not name %s", err, a)
 		}
 	}
-}
-
-// refusedAddr returns an address on which nothing listens.
-func refusedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // TestClusterLagFirstBrokerDown reads a group's lag with the first bootstrap

@@ -2,48 +2,17 @@ package ingest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"servicepulse/broker"
 	"servicepulse/generator"
 	"servicepulse/internal/kafkaconn"
 	"servicepulse/internal/testenv"
 	"servicepulse/transform"
 )
-
-// securedBroker starts an embedded broker that takes SCRAM-SHA-512 logins
-// over TLS only, and returns its address and the Security of its user.
-func securedBroker(t *testing.T) (addr string, sec kafkaconn.Security) {
-	t.Helper()
-	dir := t.TempDir()
-	certs, err := broker.WriteDevCertificates(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := make([]byte, 12)
-	if _, err := rand.Read(pw); err != nil {
-		t.Fatal(err)
-	}
-	sec = kafkaconn.Security{Mechanism: kafkaconn.ScramSHA512, User: "ingest", Password: "pw-" + hex.EncodeToString(pw),
-		TLS: true, CAFile: certs.CAFile}
-	users := filepath.Join(dir, "users")
-	if err := os.WriteFile(users, []byte("ingest:"+sec.Password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0", SASLUsersFile: users, TLSCertFile: certs.CertFile, TLSKeyFile: certs.KeyFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b.Addr(), sec
-}
 
 // TestSecuredKafkaClients runs every Kafka client of servicepulse through
 // SCRAM-SHA-512 over TLS against the embedded broker: topic creation, the
@@ -51,7 +20,7 @@ func securedBroker(t *testing.T) (addr string, sec kafkaconn.Security) {
 // commits) and the DLQ writer, with exact counts. The same calls without
 // the security fail.
 func TestSecuredKafkaClients(t *testing.T) {
-	addr, sec := securedBroker(t)
+	addr, sec := testenv.SecuredKafka(t, "ingest")
 	brokers := []string{addr}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -2,18 +2,13 @@ package ingest_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"servicepulse/broker"
 	"servicepulse/generator"
 	"servicepulse/ingest"
-	"servicepulse/internal/kafkaconn"
 	"servicepulse/internal/pipelinetest"
+	"servicepulse/internal/testenv"
 	"servicepulse/warehouse"
 )
 
@@ -22,28 +17,9 @@ import (
 // exactly the generated messages, the rejects as dead letters in the DLQ
 // (written through the same security), and the group is caught up.
 func TestIntegrationSecuredKafkaPipeline(t *testing.T) {
-	dir := t.TempDir()
-	certs, err := broker.WriteDevCertificates(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := make([]byte, 12)
-	if _, err := rand.Read(pw); err != nil {
-		t.Fatal(err)
-	}
-	sec := kafkaconn.Security{Mechanism: kafkaconn.ScramSHA512, User: "sp_ingest", Password: "pw-" + hex.EncodeToString(pw),
-		TLS: true, CAFile: certs.CAFile}
-	users := filepath.Join(dir, "users")
-	if err := os.WriteFile(users, []byte("sp_ingest:"+sec.Password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0", SASLUsersFile: users, TLSCertFile: certs.CertFile, TLSKeyFile: certs.KeyFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	addr, sec := testenv.SecuredKafka(t, "sp_ingest")
 
-	s := pipelinetest.NewWith(t, pipelinetest.Options{Brokers: []string{b.Addr()}, KafkaSecurity: sec, Partitions: 4})
+	s := pipelinetest.NewWith(t, pipelinetest.Options{Brokers: []string{addr}, KafkaSecurity: sec, Partitions: 4})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	sum, err := generator.Produce(ctx, generator.KafkaConfig{Brokers: s.Brokers, RecordsTopic: s.Config.RecordsTopic,

@@ -56,7 +56,7 @@ func newSecured(t *testing.T) *secured {
 	}
 	s.env = append(s.env, "SERVICEPULSE_KAFKA_PASSWORD="+s.kafkaPW, "SERVICEPULSE_PII_KEY="+piiKey)
 
-	s.broker = freeAddr(t)
+	s.broker = testenv.FreeAddr(t)
 	b := s.start("broker", "--addr", s.broker, "--sasl-users-file", users,
 		"--tls-cert", filepath.Join(dir, "server.crt"), "--tls-key", filepath.Join(dir, "server.key"))
 	t.Cleanup(func() { _ = b.Process.Signal(syscall.SIGTERM); _ = b.Wait() })
@@ -158,7 +158,7 @@ func TestIntegrationSecuredEndToEnd(t *testing.T) {
 	}
 	s.run(append([]string{"migrate"}, s.ch...)...)
 
-	listen := freeAddr(t)
+	listen := testenv.FreeAddr(t)
 	ingest := s.start(append(append(append([]string{"ingest", "--group", testenv.Unique("secured"), "--listen", listen}, s.kafka...), s.ch...), topics...)...)
 	defer func() { _ = ingest.Process.Kill() }()
 	type stats struct {
@@ -227,16 +227,6 @@ func TestIntegrationSecuredEndToEnd(t *testing.T) {
 		}
 	})
 	s.scan("the processes' logs and outputs", s.outputs.String())
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func waitListening(t *testing.T, addr string) {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"servicepulse/broker"
 	"servicepulse/internal/kafkaconn"
+	"servicepulse/internal/testenv"
 )
 
 // failWithin is the bound on a failed check: it must end within
@@ -75,17 +75,6 @@ func otherCA(t *testing.T) string {
 	return c.CAFile
 }
 
-// refusedAddr is a local address nothing listens on.
-func refusedAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestCheckPasses(t *testing.T) {
 	secured := startBroker(t, true, true)
 	plainSASL := startBroker(t, true, false)
@@ -111,7 +100,7 @@ func TestCheckPasses(t *testing.T) {
 		{"SCRAM-SHA-512 in plaintext", []string{plainSASL.Addr()}, kafkaconn.Security{Mechanism: kafkaconn.ScramSHA512, User: "alice", Password: plainSASL.Password}},
 		{"TLS without SASL", []string{tlsOnly.Addr()}, kafkaconn.Security{TLS: true, CAFile: tlsOnly.Certs.CAFile}},
 		{"plaintext", []string{plaintext.Addr()}, kafkaconn.Security{}},
-		{"first address refused, second passes", []string{refusedAddr(t), secured.Addr()}, tlsWith(secured, kafkaconn.ScramSHA512)},
+		{"first address refused, second passes", []string{testenv.FreeAddr(t), secured.Addr()}, tlsWith(secured, kafkaconn.ScramSHA512)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,7 +123,7 @@ func TestCheckFails(t *testing.T) {
 		return kafkaconn.Security{Mechanism: mech, User: "alice", Password: secured.Password, TLS: true, CAFile: secured.Certs.CAFile}
 	}
 	with := func(s kafkaconn.Security, f func(*kafkaconn.Security)) kafkaconn.Security { f(&s); return s }
-	refused := refusedAddr(t)
+	refused := testenv.FreeAddr(t)
 	cases := []struct {
 		name   string
 		addr   string
@@ -220,7 +209,7 @@ func TestCheckStopsAtRefusedCredentials(t *testing.T) {
 	if !errors.Is(err, kafkaconn.ErrAuth) || strings.Count(err.Error(), "kafka at") != 1 {
 		t.Errorf("Check with a wrong password on two addresses: %v, want one ErrAuth", err)
 	}
-	down := []string{refusedAddr(t), refusedAddr(t)}
+	down := []string{testenv.FreeAddr(t), testenv.FreeAddr(t)}
 	err = kafkaconn.Check(context.Background(), down, kafkaconn.Security{})
 	if !errors.Is(err, kafkaconn.ErrUnreachable) {
 		t.Errorf("Check with every address down: %v, want ErrUnreachable", err)

@@ -3,9 +3,12 @@ package testenv
 import (
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"servicepulse/broker"
+	"servicepulse/internal/kafkaconn"
 )
 
 // KafkaCluster starts a cluster of n in-process kfake brokers on free ports,
@@ -25,4 +28,29 @@ func KafkaCluster(t testing.TB, n int) *broker.Broker {
 	}
 	t.Cleanup(b.Close)
 	return b
+}
+
+// SecuredKafka starts an embedded broker of this test's own that takes
+// SCRAM-SHA-512 logins over TLS only (development certificates in a
+// temporary directory), stopped when the test ends. It returns its address
+// and the Security of its one user, named user, with a random password.
+func SecuredKafka(t testing.TB, user string) (addr string, sec kafkaconn.Security) {
+	t.Helper()
+	dir := t.TempDir()
+	certs, err := broker.WriteDevCertificates(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec = kafkaconn.Security{Mechanism: kafkaconn.ScramSHA512, User: user, Password: "pw-" + randomHex(12),
+		TLS: true, CAFile: certs.CAFile}
+	users := filepath.Join(dir, "users")
+	if err := os.WriteFile(users, []byte(user+":"+sec.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0", SASLUsersFile: users, TLSCertFile: certs.CertFile, TLSKeyFile: certs.KeyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b.Addr(), sec
 }
