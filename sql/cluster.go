@@ -180,21 +180,15 @@ func placed(table string) (string, error) {
 
 // closing returns the index of the parenthesis that closes the one at s[0].
 func closing(s string) int {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		case '\'', '"', '`':
-			i += quotedLen(s[i:]) - 1
+	end := len(s) - 1
+	outsideQuotes(s, func(i int, c byte, depth int) bool {
+		if c == ')' && depth == 0 {
+			end = i
+			return false
 		}
-	}
-	return len(s) - 1
+		return true
+	})
+	return end
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }

@@ -122,6 +122,17 @@ func Idempotent(stmt string) bool {
 // hasTopLevelComma reports a comma outside parentheses and quotes, that is
 // one between two ALTER actions, not one inside a type such as Decimal(18, 2).
 func hasTopLevelComma(s string) bool {
+	found := false
+	outsideQuotes(s, func(_ int, c byte, depth int) bool {
+		found = c == ',' && depth == 0
+		return !found
+	})
+	return found
+}
+
+// outsideQuotes calls visit for each byte of s that is not in quoted text,
+// with the depth of parentheses after that byte, until visit returns false.
+func outsideQuotes(s string, visit func(i int, c byte, depth int) bool) {
 	depth := 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -131,13 +142,12 @@ func hasTopLevelComma(s string) bool {
 			depth--
 		case '\'', '"', '`':
 			i += quotedLen(s[i:]) - 1
-		case ',':
-			if depth == 0 {
-				return true
-			}
+			continue
+		}
+		if !visit(i, s[i], depth) {
+			return
 		}
 	}
-	return false
 }
 
 func abbreviate(s string) string {
