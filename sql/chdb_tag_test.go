@@ -12,9 +12,5 @@ import (
 // when it is missing, so they build only with -tags chdb (the test script
 // sets it). Without the tag, this test says so, and fails in CI.
 func TestIntegrationMigrationsOnCurrentClickHouse(t *testing.T) {
-	msg := "tests on current ClickHouse (chdb) need `go test -tags chdb` and CHDB_LIB_PATH; run `make test`"
-	if testenv.Required() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testenv.NoChdbTag(t)
 }

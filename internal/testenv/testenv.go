@@ -287,3 +287,17 @@ func TLSClickHouse(t testing.TB) (dsn, dir string) {
 	}
 	return dsn, dir
 }
+
+// NoChdbTag is the body of the stand-in, built without -tags chdb, of a test
+// on current ClickHouse: that test loads libchdb.so, which panics at
+// start-up when it is missing, so it builds only with the tag (the test
+// script sets it). The stand-in says so, and fails where integration is
+// required (CI).
+func NoChdbTag(t testing.TB) {
+	t.Helper()
+	msg := "tests on current ClickHouse (chdb) need `go test -tags chdb` and CHDB_LIB_PATH; run `make test`"
+	if Required() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
