@@ -9,11 +9,13 @@ import (
 )
 
 // Commands stay thin: a command file does flags, a config and a call into a
-// package, which fits in 150 lines; the whole CLI in 1,000. Logic that
-// would break these limits belongs in the package the command calls.
+// package, which fits in 150 lines; the whole CLI in 1,300. The CLI cap was
+// 1,000 until import, request and contracts extract came in ([6/7], [7/7]):
+// three commands of ~40 lines each plus their flags. Logic that would break
+// these limits belongs in the package the command calls.
 const (
 	maxCommandFileLines = 150
-	maxCommandLines     = 1000
+	maxCommandLines     = 1300
 )
 
 func TestCommandsAreThin(t *testing.T) {
