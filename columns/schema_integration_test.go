@@ -143,6 +143,11 @@ func TestIntegrationRoundTripByColumnName(t *testing.T) {
 		CSAT: 7, NPS: 8, CES: 9,
 		Complaints: []sla.Complaint{{ID: "st-complaint-1", Category: "st-category-1", ClosedBH: 10.5}, {ID: "st-complaint-2", Category: "st-category-2", ClosedBH: -1}},
 		Events:     17, ComputedAt: at(25),
+		ReplyWarn:  sla.Warnings{At50: at(26), At75: at(27), Hours: at(28)},
+		OnsiteWarn: sla.Warnings{At50: at(29), At75: at(30), Hours: at(31)},
+		ReplyRuns:  sla.Runs{From: []time.Time{at(38)}, To: []time.Time{at(39)}},
+		OnsiteRuns: sla.Runs{From: []time.Time{at(40), at(42)}, To: []time.Time{at(41), at(43)}},
+		PartWarn:   []sla.Warnings{{At50: at(32), At75: at(33), Hours: at(34)}, {At50: at(35), At75: at(36), Hours: at(37)}},
 	}
 	if err := sla.WriteStates(ctx, conn, []sla.Request{state}); err != nil {
 		t.Fatal(err)
@@ -161,6 +166,11 @@ func TestIntegrationRoundTripByColumnName(t *testing.T) {
 		"csat": int8(7), "nps": int8(8), "ces": int8(9),
 		"complaints": uint16(2), "complaint_category": []string{"st-category-1", "st-category-2"}, "complaint_close_bh": []float64{10.5, -1},
 		"events": uint32(17), "computed_at": at(25),
+		"reply_warn_50": at(26), "reply_warn_75": at(27), "reply_warn_hours": at(28),
+		"onsite_warn_50": at(29), "onsite_warn_75": at(30), "onsite_warn_hours": at(31),
+		"reply_runs_from": []time.Time{at(38)}, "reply_runs_to": []time.Time{at(39)},
+		"onsite_runs_from": []time.Time{at(40), at(42)}, "onsite_runs_to": []time.Time{at(41), at(43)},
+		"part_warn_50": []time.Time{at(32), at(35)}, "part_warn_75": []time.Time{at(33), at(36)}, "part_warn_hours": []time.Time{at(34), at(37)},
 	})
 }
 

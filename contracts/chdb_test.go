@@ -24,7 +24,8 @@ func TestIntegrationContractTermsOnCurrentClickHouse(t *testing.T) {
 		"timezone\tString\npause_reasons\tArray(String)\nfee_call_out\tDecimal(18, 2)\n" +
 		"fee_hourly\tDecimal(18, 2)\nparts_markup_percent\tDecimal(18, 2)\n" +
 		"target_kpis\tArray(String)\ntarget_values\tArray(Float64)\n" +
-		"weight_kpis\tArray(String)\nweight_values\tArray(Float64)\nupdated_at\tDateTime('UTC')"
+		"weight_kpis\tArray(String)\nweight_values\tArray(Float64)\nupdated_at\tDateTime('UTC')" +
+		"\nwarn_hours\tFloat64"
 	if cols != wantCols {
 		t.Fatalf("contract_terms columns on current ClickHouse:\n%s\nwant:\n%s", cols, wantCols)
 	}

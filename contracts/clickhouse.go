@@ -18,7 +18,8 @@ const (
 	termsColumns = `contract_id, effective_from, name, response_hours, onsite_hours, parts_days,
 		warranty_years, extension_years, calendar, support_window, timezone, pause_reasons,
 		fee_call_out, fee_hourly, parts_markup_percent,
-		target_kpis, target_values, weight_kpis, weight_values, updated_at`
+		target_kpis, target_values, weight_kpis, weight_values, updated_at, warn_hours,
+		repair_window, hotline, online_channel`
 	insertTerms     = "INSERT INTO contract_terms (" + termsColumns + ")"
 	selectTerms     = "SELECT " + termsColumns + " FROM contract_terms FINAL ORDER BY contract_id, effective_from"
 	lastUpdate      = "SELECT max(updated_at) FROM contract_terms"
@@ -71,7 +72,8 @@ func Load(ctx context.Context, conn driver.Conn, f *File) (versions int, err err
 			err := terms.Append(t.ContractID, t.EffectiveFrom.UTC(), t.Name, t.ResponseHours, t.OnsiteHours, t.PartsDays,
 				uint8(t.WarrantyYears), uint8(t.ExtensionYears), t.Calendar, t.Window, t.Timezone, nonNil(t.PauseReasons),
 				t.Fees.CallOut, t.Fees.Hourly, t.Fees.PartsMarkupPercent,
-				tk, tv, wk, wv, stamp)
+				tk, tv, wk, wv, stamp, t.WarnHours,
+				t.RepairWindow, t.Hotline, t.OnlineChannel)
 			if err != nil {
 				return 0, fmt.Errorf("contract %s effective %s: append to contract_terms: %w", id, t.EffectiveFrom.Format(time.RFC3339), err)
 			}
@@ -119,7 +121,8 @@ func Read(ctx context.Context, conn driver.Conn) (*File, error) {
 		)
 		if err := rows.Scan(&t.ContractID, &t.EffectiveFrom, &t.Name, &t.ResponseHours, &t.OnsiteHours, &t.PartsDays,
 			&warranty, &ext, &t.Calendar, &t.Window, &t.Timezone, &pauses,
-			&callOut, &hourly, &markup, &tk, &tv, &wk, &wv, &updated); err != nil {
+			&callOut, &hourly, &markup, &tk, &tv, &wk, &wv, &updated, &t.WarnHours,
+			&t.RepairWindow, &t.Hotline, &t.OnlineChannel); err != nil {
 			return nil, fmt.Errorf("read contract_terms: %w", err)
 		}
 		t.EffectiveFrom = t.EffectiveFrom.UTC()
@@ -188,19 +191,23 @@ func termsJSON(t Terms) (string, error) {
 		ResponseHours  float64            `json:"response_hours"`
 		OnsiteHours    float64            `json:"onsite_hours"`
 		PartsDays      float64            `json:"parts_days"`
+		WarnHours      float64            `json:"warn_hours"`
 		WarrantyYears  int                `json:"warranty_years"`
 		ExtensionYears int                `json:"extension_years"`
 		Calendar       string             `json:"calendar"`
 		Window         string             `json:"window"`
 		Timezone       string             `json:"timezone"`
+		RepairWindow   string             `json:"repair_window"`
+		Hotline        string             `json:"hotline"`
+		OnlineChannel  string             `json:"online_channel"`
 		PauseReasons   []string           `json:"pause_reasons"`
 		Fees           fees               `json:"fees"`
 		Targets        map[string]float64 `json:"targets"`
 		Weights        map[string]float64 `json:"weights"`
 	}{
 		t.ContractID, t.Name, t.EffectiveFrom.UTC().Format(time.RFC3339),
-		t.ResponseHours, t.OnsiteHours, t.PartsDays, t.WarrantyYears, t.ExtensionYears,
-		t.Calendar, t.Window, t.Timezone, nonNil(t.PauseReasons),
+		t.ResponseHours, t.OnsiteHours, t.PartsDays, t.WarnHours, t.WarrantyYears, t.ExtensionYears,
+		t.Calendar, t.Window, t.Timezone, t.RepairWindow, t.Hotline, t.OnlineChannel, nonNil(t.PauseReasons),
 		fees{t.Fees.CallOut.StringFixed(2), t.Fees.Hourly.StringFixed(2), t.Fees.PartsMarkupPercent.StringFixed(2)},
 		nonNilMap(t.Targets), nonNilMap(t.Weights),
 	})

@@ -12,7 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // validate and use IANA names on hosts without a zone database
+	_ "time/tzdata"
+	"unicode/utf8" // validate and use IANA names on hosts without a zone database
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
@@ -20,6 +21,10 @@ import (
 
 // DefaultTimezone is the contract clock of a version that names none.
 const DefaultTimezone = "Asia/Shanghai"
+
+// DefaultWarnHours is warn_hours of a version that names none: the last
+// warning falls 2 hours before each deadline.
+const DefaultWarnHours = 2
 
 // DefaultPauseReasons are the clock_paused reasons that stop the SLA clock of
 // a version that does not say: the request waits for the customer.
@@ -38,6 +43,8 @@ const (
 	maxHours = 8760 // response_hours, onsite_hours: one year
 	maxDays  = 365  // parts_days
 	maxYears = 50   // warranty_years, extension_years (UInt8 in ClickHouse)
+	// maxContact bounds hotline and online_channel, in characters.
+	maxContact = 200
 )
 
 // The keys of the file, by level.
@@ -45,9 +52,10 @@ var (
 	topKeys      = []string{"contracts"}
 	contractKeys = []string{"id", "name", "versions"}
 	versionKeys  = []string{
-		"effective_from", "inherit", "response_hours", "onsite_hours", "parts_days",
+		"effective_from", "inherit", "response_hours", "onsite_hours", "parts_days", "warn_hours",
 		"warranty_years", "extension_years", "calendar", "window", "timezone",
 		"pause_reasons", "fees", "targets", "weights",
+		"repair_window", "hotline", "online_channel",
 	}
 	feeKeys = []string{"call_out", "hourly", "parts_markup_percent"}
 	// required are the version keys without a default: the first version, and
@@ -370,6 +378,8 @@ func (p *parser) version(n *yaml.Node, contract string) *rawVersion {
 			v.t.OnsiteHours, _ = p.positive(kv.v, contract, kv.key, maxHours)
 		case "parts_days":
 			v.t.PartsDays, _ = p.positive(kv.v, contract, kv.key, maxDays)
+		case "warn_hours":
+			v.t.WarnHours = p.warnHours(kv.v, contract)
 		case "warranty_years":
 			v.t.WarrantyYears = p.years(kv.v, contract, kv.key)
 		case "extension_years":
@@ -387,6 +397,19 @@ func (p *parser) version(n *yaml.Node, contract string) *rawVersion {
 					p.errorf(kv.v, contract, "window %q: %v", s, err)
 				}
 				v.t.Window = s
+			}
+		case "repair_window":
+			if s, ok := p.str(kv.v, contract, kv.key); ok {
+				if _, _, err := parseWindow(s); err != nil {
+					p.errorf(kv.v, contract, "repair_window %q: %v", s, err)
+				}
+				v.t.RepairWindow = s
+			}
+		case "hotline", "online_channel":
+			if s, ok := p.contact(kv.v, contract, kv.key); ok && kv.key == "hotline" {
+				v.t.Hotline = s
+			} else if ok {
+				v.t.OnlineChannel = s
 			}
 		case "timezone":
 			if s, ok := p.str(kv.v, contract, kv.key); ok {
@@ -480,6 +503,21 @@ func (p *parser) positive(n *yaml.Node, contract, key string, limit float64) (fl
 	return f, true
 }
 
+// warnHours checks warn_hours: 0 (no warning N hours before) up to maxHours.
+// A value at or above a budget is allowed: that warning then falls when the
+// clock starts (package sla).
+func (p *parser) warnHours(n *yaml.Node, contract string) float64 {
+	f, ok := p.number(n, contract, "warn_hours")
+	switch {
+	case !ok:
+		return 0
+	case f < 0 || f > maxHours:
+		p.errorf(n, contract, "warn_hours %s: must be between 0 (no warning N hours before the deadline) and %d", n.Value, maxHours)
+		return 0
+	}
+	return f
+}
+
 func (p *parser) years(n *yaml.Node, contract, key string) int {
 	f, ok := p.number(n, contract, key)
 	switch {
@@ -493,6 +531,20 @@ func (p *parser) years(n *yaml.Node, contract, key string) int {
 		return int(f)
 	}
 	return 0
+}
+
+// contact reads hotline or online_channel (clause 3.4.1): one line of text,
+// at most maxContact characters, so a pasted paragraph is caught.
+func (p *parser) contact(n *yaml.Node, contract, key string) (string, bool) {
+	s, ok := p.str(n, contract, key)
+	switch {
+	case !ok:
+		return "", false
+	case strings.ContainsAny(s, "\r\n\t") || utf8.RuneCountInString(s) > maxContact:
+		p.errorf(n, contract, "%s %q: must be one line of at most %d characters", key, s, maxContact)
+		return "", false
+	}
+	return s, true
 }
 
 // shown quotes a scalar for a message, or names the kind of a non-scalar.
@@ -695,6 +747,9 @@ func inherit(t Terms, set map[string]bool, prev Terms) Terms {
 	if !set["parts_days"] {
 		t.PartsDays = prev.PartsDays
 	}
+	if !set["warn_hours"] {
+		t.WarnHours = prev.WarnHours
+	}
 	if !set["warranty_years"] {
 		t.WarrantyYears = prev.WarrantyYears
 	}
@@ -709,6 +764,15 @@ func inherit(t Terms, set map[string]bool, prev Terms) Terms {
 	}
 	if !set["timezone"] {
 		t.Timezone = prev.Timezone
+	}
+	if !set["repair_window"] {
+		t.RepairWindow = prev.RepairWindow
+	}
+	if !set["hotline"] {
+		t.Hotline = prev.Hotline
+	}
+	if !set["online_channel"] {
+		t.OnlineChannel = prev.OnlineChannel
 	}
 	if !set["pause_reasons"] {
 		t.PauseReasons = slices.Clone(prev.PauseReasons)
@@ -732,6 +796,9 @@ func withDefaults(t Terms, set map[string]bool) Terms {
 	}
 	if !set["pause_reasons"] {
 		t.PauseReasons = DefaultPauseReasons()
+	}
+	if !set["warn_hours"] {
+		t.WarnHours = DefaultWarnHours
 	}
 	return t
 }

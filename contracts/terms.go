@@ -25,7 +25,12 @@ type Terms struct {
 	// PartsDays is clause 3.2.2 (配件…日内送达): a part line is on time when it
 	// arrives within PartsDays calendar days, i.e. PartsDays×24 elapsed hours
 	// after it was requested, weekends and holidays included (see PartsDeadline).
-	PartsDays      float64
+	PartsDays float64
+	// WarnHours is how long before a deadline the last warning falls: N
+	// business hours before the reply and on-site deadlines, N elapsed hours
+	// before a part line's (whose promise counts calendar days). 0 turns that
+	// warning off; the 50% and 75% warnings stay. Default: DefaultWarnHours.
+	WarnHours      float64
 	WarrantyYears  int // clause 4.1: free warranty, years from the purchase date
 	ExtensionYears int // clause 4.4: optional extended warranty after it; 0 when none
 
@@ -34,10 +39,20 @@ type Terms struct {
 	// Monday to Friday) or "24x7" (every day). Package calendar resolves it.
 	Calendar string
 	// Window is the daily support window in Timezone's local time,
-	// "HH:MM-HH:MM" (start before end, end at most 24:00) or "24h" (clauses
-	// 3.1.2, 3.3.2). See SupportHours.
-	Window   string
-	Timezone string // IANA name of the contract clock. Default: Asia/Shanghai
+	// "HH:MM-HH:MM" (start before end, end at most 24:00) or "24h" (clause
+	// 3.1.2, and 3.3.2 when RepairWindow is empty). See SupportHours.
+	Window string
+	// RepairWindow is the daily repair-service window (clause 3.3.2), in the
+	// same form as Window, or "" when the contract gives none. When set, the
+	// on-site and resolve clocks count business hours inside it, and the
+	// reply clock stays on Window (3.1.2). See RepairHours.
+	RepairWindow string
+	// Hotline and OnlineChannel are the provider's service telephone and
+	// online service platform (clause 3.4.1), as the contract writes them:
+	// the provider's contact, not personal data. "" when not given.
+	Hotline       string
+	OnlineChannel string
+	Timezone      string // IANA name of the contract clock. Default: Asia/Shanghai
 	// PauseReasons are the clock_paused reasons that stop the SLA clock, a
 	// subset of waiting_customer, customer_unreachable, access_denied, other.
 	// Nil means no pause stops it. Default: waiting_customer, customer_unreachable.
@@ -76,8 +91,10 @@ func (f Fees) Equal(g Fees) bool {
 func (t Terms) Equal(u Terms) bool {
 	return t.ContractID == u.ContractID && t.Name == u.Name && t.EffectiveFrom.Equal(u.EffectiveFrom) &&
 		t.ResponseHours == u.ResponseHours && t.OnsiteHours == u.OnsiteHours && t.PartsDays == u.PartsDays &&
+		t.WarnHours == u.WarnHours &&
 		t.WarrantyYears == u.WarrantyYears && t.ExtensionYears == u.ExtensionYears &&
 		t.Calendar == u.Calendar && t.Window == u.Window && t.Timezone == u.Timezone &&
+		t.RepairWindow == u.RepairWindow && t.Hotline == u.Hotline && t.OnlineChannel == u.OnlineChannel &&
 		slices.Equal(t.PauseReasons, u.PauseReasons) && t.Fees.Equal(u.Fees) &&
 		mapsEqual(t.Targets, u.Targets) && mapsEqual(t.Weights, u.Weights)
 }
@@ -104,6 +121,17 @@ func (t Terms) Pauses(reason string) bool {
 // midnight: 09:00-18:00 gives 9h and 18h, 24h gives 0 and 24h.
 func (t Terms) SupportHours() (start, end time.Duration) {
 	start, end, _ = parseWindow(t.Window)
+	return start, end
+}
+
+// RepairHours returns the daily repair-service window (clause 3.3.2) as
+// offsets from local midnight, or SupportHours when the contract gives no
+// repair window: the on-site and resolve clocks count inside it.
+func (t Terms) RepairHours() (start, end time.Duration) {
+	if t.RepairWindow == "" {
+		return t.SupportHours()
+	}
+	start, end, _ = parseWindow(t.RepairWindow)
 	return start, end
 }
 

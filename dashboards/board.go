@@ -41,6 +41,7 @@ type board struct {
 	ds      common.DataSourceRef
 	db      *dashboard.DashboardBuilder
 	queries []PanelQuery
+	prom    []PromQuery
 	panelID uint32
 	err     error
 }
@@ -146,7 +147,8 @@ func (b *board) build() (Dashboard, error) {
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("build dashboard %s: %w", b.uid, err)
 	}
-	return Dashboard{UID: b.uid, Title: *model.Title, Model: model, Queries: b.queries}, nil
+	linkRequests(&model, b.queries)
+	return Dashboard{UID: b.uid, Title: *model.Title, Model: model, Queries: b.queries, PromQueries: b.prom}, nil
 }
 
 // kpiByID returns catalog KPIs; an unknown id is a programming error.

@@ -26,6 +26,8 @@ type Dashboard struct {
 	Model dashboard.Dashboard
 	// Queries are every SQL query of the dashboard: panels and variables.
 	Queries []PanelQuery
+	// PromQueries are its PromQL queries (pipeline health).
+	PromQueries []PromQuery
 }
 
 // JSON is the dashboard model as Grafana stores it (indented, stable).
@@ -97,6 +99,9 @@ func (d Dashboard) Map() (map[string]any, error) {
 // the dashboards and the alert rules, all built from the KPI catalog.
 type Set struct {
 	Datasource Datasource
+	// Prometheus is where the pipeline-health panels and the lag alert read
+	// ingest's metrics. Build sets DefaultPrometheusURL.
+	Prometheus PrometheusDatasource
 	Dashboards []Dashboard
 	Alerts     AlertGroup
 }
@@ -105,9 +110,9 @@ type Set struct {
 func Build(ds Datasource) (Set, error) {
 	ref := ds.Ref()
 	builders := []func(common.DataSourceRef) (Dashboard, error){
-		ExecutiveOverview, SLABreaches, PartnerBenchmark, FeedbackComplaints, WarrantyPartsCosts, PipelineHealth,
+		ExecutiveOverview, SLABreaches, PartnerBenchmark, FeedbackComplaints, WarrantyPartsCosts, PipelineHealth, RequestTimeline,
 	}
-	set := Set{Datasource: ds}
+	set := Set{Datasource: ds, Prometheus: PrometheusDatasource{URL: DefaultPrometheusURL}}
 	for _, build := range builders {
 		d, err := build(ref)
 		if err != nil {
@@ -133,4 +138,13 @@ func (s Set) Queries() []PanelQuery {
 		out = append(out, d.Queries...)
 	}
 	return append(out, s.Alerts.Queries...)
+}
+
+// PromQueries lists every PromQL query of the set: panels and alert rules.
+func (s Set) PromQueries() []PromQuery {
+	var out []PromQuery
+	for _, d := range s.Dashboards {
+		out = append(out, d.PromQueries...)
+	}
+	return append(out, s.Alerts.PromQueries...)
 }

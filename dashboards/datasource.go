@@ -87,3 +87,33 @@ func (d Datasource) JSONData() map[string]any {
 		"defaultDatabase": d.Database,
 	}
 }
+
+// Identity of the Prometheus datasource we provision: it scrapes ingest's
+// /metrics (consumer lag, consumed/ingested/rejected counters, write
+// latency), which ClickHouse cannot know.
+const (
+	PrometheusUID  = "servicepulse-prometheus"
+	PrometheusName = "ServicePulse Prometheus"
+	PrometheusType = "prometheus" // Grafana's core plugin: nothing to install
+)
+
+// DefaultPrometheusURL is Prometheus as Grafana sees it in docker-compose.yml.
+const DefaultPrometheusURL = "http://prometheus:9090"
+
+// PrometheusDatasource is the Prometheus datasource of the pipeline-health
+// panels and the lag alert, as Grafana reaches it.
+type PrometheusDatasource struct {
+	URL string
+}
+
+// Ref is how panels and alert queries name the datasource.
+func (PrometheusDatasource) Ref() common.DataSourceRef {
+	t, uid := PrometheusType, PrometheusUID
+	return common.DataSourceRef{Type: &t, Uid: &uid}
+}
+
+// JSONData is the datasource's non-secret settings: POST queries (long
+// PromQL fits), and a scrape interval that matches deploy/prometheus.
+func (PrometheusDatasource) JSONData() map[string]any {
+	return map[string]any{"httpMethod": "POST", "timeInterval": "15s"}
+}

@@ -1,5 +1,5 @@
 // Package dashboards generates the Grafana side of servicepulse from the KPI
-// catalog (package metrics): six dashboards built with the Grafana
+// catalog (package metrics): seven dashboards built with the Grafana
 // foundation SDK's typed builders, the ClickHouse datasource they query
 // (plugin grafana-clickhouse-datasource), and unified-alerting rules. It
 // delivers them two ways: Provision writes them into a running Grafana over

@@ -47,12 +47,32 @@ func Files(set Set) (map[string][]byte, error) {
 	if files["datasources/servicepulse.yaml"], err = yamlFile(map[string]any{"apiVersion": 1, "datasources": []any{ds}}); err != nil {
 		return nil, err
 	}
+	// A file of its own: the secured compose replaces the ClickHouse one.
+	prom := map[string]any{
+		"name":      PrometheusName,
+		"type":      PrometheusType,
+		"uid":       PrometheusUID,
+		"orgId":     1,
+		"access":    "proxy",
+		"url":       set.Prometheus.URL,
+		"isDefault": false,
+		"editable":  false,
+		"jsonData":  set.Prometheus.JSONData(),
+	}
+	if files["datasources/servicepulse-prometheus.yaml"], err = yamlFile(map[string]any{"apiVersion": 1, "datasources": []any{prom}}); err != nil {
+		return nil, err
+	}
+	// The folder by title only, no folderUid: Grafana provisions alerting
+	// before dashboards, and the alert rules file can name its folder only
+	// by title, so the rules create "ServicePulse" with a random uid. A
+	// provider without folderUid finds that folder by its title; one with
+	// folderUid would look for the uid and create a second folder of the
+	// same title, or fail (grafana/grafana#125079; folder_model_test.go).
 	provider := map[string]any{
 		"name":                  "servicepulse",
 		"orgId":                 1,
 		"type":                  "file",
 		"folder":                FolderTitle,
-		"folderUid":             FolderUID,
 		"disableDeletion":       true,
 		"allowUiUpdates":        false,
 		"updateIntervalSeconds": 60,

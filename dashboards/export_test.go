@@ -108,14 +108,26 @@ func TestExportShape(t *testing.T) {
 	if err := yaml.Unmarshal(files["alerting/servicepulse.yaml"], &alerts); err != nil {
 		t.Fatal(err)
 	}
-	if len(alerts.Groups) != 1 || alerts.Groups[0].Folder != FolderTitle || alerts.Groups[0].Interval != "1m" || len(alerts.Groups[0].Rules) != 3 {
+	if len(alerts.Groups) != 1 || alerts.Groups[0].Folder != FolderTitle || alerts.Groups[0].Interval != "1m" || len(alerts.Groups[0].Rules) != 5 {
 		t.Fatalf("alert groups: %+v", alerts)
 	}
 	for _, r := range alerts.Groups[0].Rules {
 		a := r.Data[0]
-		if !strings.HasPrefix(r.UID, UIDPrefix) || r.Condition != "C" || a.DatasourceUID != DatasourceUID || a.RelativeTimeRange.From < 900 || a.Model["rawSql"] == "" {
+		query := a.DatasourceUID == DatasourceUID && a.Model["rawSql"] != "" && a.Model["rawSql"] != nil ||
+			a.DatasourceUID == PrometheusUID && a.Model["expr"] != "" && a.Model["expr"] != nil
+		if !strings.HasPrefix(r.UID, UIDPrefix) || r.Condition != "C" || !query || a.RelativeTimeRange.From < 600 {
 			t.Errorf("rule %s: %+v", r.UID, r)
 		}
+	}
+	var promDS struct {
+		Datasources []struct{ Name, Type, UID, URL string }
+	}
+	if err := yaml.Unmarshal(files["datasources/servicepulse-prometheus.yaml"], &promDS); err != nil {
+		t.Fatal(err)
+	}
+	if len(promDS.Datasources) != 1 || promDS.Datasources[0].UID != PrometheusUID || promDS.Datasources[0].Type != PrometheusType ||
+		promDS.Datasources[0].URL != DefaultPrometheusURL {
+		t.Errorf("prometheus datasource: %+v", promDS)
 	}
 
 	// A password goes to Grafana's environment, never into the files.
@@ -156,7 +168,7 @@ func TestExportRemovesStaleDashboards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(written, "alerting/servicepulse.yaml") || len(written) != 3+len(testSet(t).Dashboards) {
+	if !slices.Contains(written, "alerting/servicepulse.yaml") || len(written) != 4+len(testSet(t).Dashboards) {
 		t.Errorf("written %v", written)
 	}
 	if _, err := os.Stat(filepath.Join(sub, UIDPrefix+"retired.json")); !os.IsNotExist(err) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,9 @@ import (
 // provisioning calls, with Grafana's status codes and error bodies:
 //
 //	GET  /api/health                                    no auth
-//	GET  /api/plugins/{id}/settings                     404 when the plugin is not installed
+//	GET  /api/plugins/{id}/settings                     404 {"message":"Plugin not found, no installed plugin with that id"}
+//	     when the plugin is not installed (Grafana's own words); core plugins (prometheus) are always there
+//	GET  /api/folders?limit=&page=                      the top-level folders, a page at a time
 //	GET  /api/datasources/uid/{uid}, POST /api/datasources, PUT /api/datasources/uid/{uid}
 //	     409 for a taken name or uid, or a stale version
 //	GET  /api/folders/{uid}, POST /api/folders, PUT /api/folders/{uid}
@@ -137,11 +140,14 @@ func (f *fakeGrafana) serve(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
 	switch {
 	case r.Method == "GET" && len(parts) == 4 && parts[1] == "plugins" && parts[3] == "settings":
-		if !f.plugin || parts[2] != PluginID {
+		switch {
+		case parts[2] == PrometheusType:
+			reply(w, 200, map[string]any{"id": PrometheusType, "type": "datasource", "name": "Prometheus", "enabled": true, "info": map[string]any{"version": "12.2.0"}})
+		case !f.plugin || parts[2] != PluginID:
 			message(w, 404, "Plugin not found, no installed plugin with that id")
-			return
+		default:
+			reply(w, 200, map[string]any{"id": PluginID, "type": "datasource", "name": "ClickHouse", "enabled": true, "info": map[string]any{"version": "4.10.0"}})
 		}
-		reply(w, 200, map[string]any{"id": PluginID, "type": "datasource", "name": "ClickHouse", "enabled": true, "info": map[string]any{"version": "4.10.0"}})
 	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/api/datasources/uid/"):
 		ds, ok := f.ds[parts[3]]
 		if !ok {
@@ -153,6 +159,8 @@ func (f *fakeGrafana) serve(w http.ResponseWriter, r *http.Request) {
 		f.createDatasource(w, body)
 	case r.Method == "PUT" && strings.HasPrefix(r.URL.Path, "/api/datasources/uid/"):
 		f.updateDatasource(w, parts[3], body)
+	case r.Method == "GET" && len(parts) == 2 && parts[1] == "folders": // gapi asks /api/folders/, Grafana's router takes both
+		f.listFolders(w, r)
 	case r.Method == "GET" && len(parts) == 3 && parts[1] == "folders":
 		fo, ok := f.folders[parts[2]]
 		if !ok {
@@ -292,6 +300,31 @@ func (f *fakeGrafana) createFolder(w http.ResponseWriter, b map[string]any) {
 	f.folders[uid] = fo
 	f.logWrite("POST /api/folders uid=%s", uid)
 	reply(w, 200, fo)
+}
+
+// listFolders pages the folders as Grafana does: limit (default 1000) per
+// page, page from 1, ordered by title.
+func (f *fakeGrafana) listFolders(w http.ResponseWriter, r *http.Request) {
+	limit, page := 1000, 1
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if _, err := fmt.Sscan(v, &limit); err != nil || limit < 1 {
+			message(w, 400, "invalid limit")
+			return
+		}
+	}
+	if v := r.URL.Query().Get("page"); v != "" {
+		if _, err := fmt.Sscan(v, &page); err != nil || page < 1 {
+			message(w, 400, "invalid page")
+			return
+		}
+	}
+	all := make([]map[string]any, 0, len(f.folders))
+	for _, fo := range f.folders {
+		all = append(all, map[string]any{"id": fo["id"], "uid": fo["uid"], "title": fo["title"]})
+	}
+	sort.Slice(all, func(i, j int) bool { return str(all[i], "title") < str(all[j], "title") })
+	from := min((page-1)*limit, len(all))
+	reply(w, 200, all[from:min(from+limit, len(all))])
 }
 
 func (f *fakeGrafana) updateFolder(w http.ResponseWriter, uid string, b map[string]any) {

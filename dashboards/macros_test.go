@@ -134,6 +134,9 @@ func templateVariables(sql string, vars variables) (string, error) {
 			return m
 		}
 		vals := vars[name]
+		if name == TimelineVariable && len(vals) == 0 {
+			return exampleRequest // a text variable is never All: stand in a request of the data
+		}
 		if len(vals) == 0 {
 			err = fmt.Errorf("variable %s is All but referenced outside $__conditionalAll: %q", name, m)
 			return m
@@ -160,7 +163,7 @@ func templateVariables(sql string, vars variables) (string, error) {
 
 func isOurVariable(name string) bool {
 	switch name {
-	case "partner", "contract", "model", "region", "channel":
+	case "partner", "contract", "model", "region", "channel", TimelineVariable:
 		return true
 	}
 	return false

@@ -5,7 +5,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
-	"github.com/grafana/grafana-foundation-sdk/go/text"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 )
 
@@ -28,11 +27,11 @@ func bucket(column string) string {
 // PipelineHealth shows what ClickHouse knows of the pipeline: rows ingested
 // per minute, rejects (the DLQ's rows) by reason and the reject rate,
 // event-to-ingest delay, and how fresh the data and the request states are.
-// Consumer lag lives in Prometheus (ingest's /metrics): no Prometheus
-// datasource is provisioned, so a text panel says where to find it.
+// From Prometheus (ingest's /metrics): consumer lag per partition, the
+// consumed, ingested and rejected rates, and the batch write latency.
 func PipelineHealth(ds common.DataSourceRef) (Dashboard, error) {
 	b := newBoard(PipelineHealthUID, "ServicePulse · Pipeline health",
-		"Ingest rate, rejects by reason, delay and freshness of the Kafka → ClickHouse pipeline (数据管道健康状况). Consumer lag: ingest's /metrics.",
+		"Ingest rate, consumer lag, throughput, write latency, rejects by reason, delay and freshness of the Kafka → ClickHouse pipeline (数据管道健康状况). Lag, throughput and latency come from Prometheus (ingest's /metrics), the rest from ClickHouse.",
 		ds)
 	b.db.Timezone(common.TimeZoneBrowser).Time("now-6h", "now").Refresh("30s")
 
@@ -52,18 +51,42 @@ func PipelineHealth(ds common.DataSourceRef) (Dashboard, error) {
 		Unit("short").
 		FillOpacity(20).
 		Height(8).Span(16))
-	b.add(text.NewPanelBuilder().
+	title = "Consumer lag per partition"
+	b.add(timeseries.NewPanelBuilder().
 		Id(b.id()).
-		Title("Consumer lag").
-		Description("消费延迟 — from Prometheus, not ClickHouse.").
-		Mode(text.TextModeMarkdown).
-		Content("**Consumer lag is not in ClickHouse.** `servicepulse ingest --listen ADDR` exports it on `/metrics` as\n" +
-			"`servicepulse_ingest_consumer_lag{topic,partition}` (messages behind the high-water mark), beside\n" +
-			"`servicepulse_ingest_rejected_total{reason}` and `servicepulse_ingest_batch_write_seconds`.\n\n" +
-			"No Prometheus datasource is provisioned with these dashboards: scrape ingest with your Prometheus and add a panel there.\n" +
-			"What ClickHouse knows is on this dashboard: rows per minute, rejects, the delay from event to ingest, and freshness.").
+		Title(title).
+		Description("消费延迟 — messages left per partition for the consumer group: its committed offsets against the high-water marks, read from the broker every few seconds by every ingest process (Prometheus, servicepulse_ingest_consumer_lag). It rises while a worker stalls. The alert \"Consumer lag keeps growing\" fires above " + num(LagMax) + " messages while it grows over " + shortDuration(LagGrowthWindow) + ".").
+		Datasource(PrometheusDatasource{}.Ref()).
+		WithTarget(b.promQuery(title, "A", lagByPartition, "{{topic}}/{{partition}}")).
+		Unit("short").
+		FillOpacity(10).
 		Height(8).Span(8))
 
+	b.row("Throughput and write latency (Prometheus)")
+	title = "Consumed, ingested and rejected per second"
+	b.add(timeseries.NewPanelBuilder().
+		Id(b.id()).
+		Title(title).
+		Description("吞吐量 — from ingest's counters: messages consumed per topic, fact rows ingested per table and messages rejected per reason, per second, summed over the ingest processes.").
+		Datasource(PrometheusDatasource{}.Ref()).
+		WithTarget(b.promQuery(title, "A", ratePerSecond(metricConsumed, "topic"), "consumed {{topic}}")).
+		WithTarget(b.promQuery(title, "B", ratePerSecond(metricIngested, "table"), "ingested {{table}}")).
+		WithTarget(b.promQuery(title, "C", ratePerSecond(metricRejected, "reason"), "rejected {{reason}}")).
+		Unit("reqps").
+		Height(8).Span(12))
+	title = "Batch write latency"
+	b.add(timeseries.NewPanelBuilder().
+		Id(b.id()).
+		Title(title).
+		Description("写入延迟 — time to write a batch to ClickHouse, retries included (servicepulse_ingest_batch_write_seconds): median, p90 and p99 over all ingest processes.").
+		Datasource(PrometheusDatasource{}.Ref()).
+		WithTarget(b.promQuery(title, "A", writeQuantile("0.5"), "p50")).
+		WithTarget(b.promQuery(title, "B", writeQuantile("0.9"), "p90")).
+		WithTarget(b.promQuery(title, "C", writeQuantile("0.99"), "p99")).
+		Unit("s").
+		Height(8).Span(12))
+
+	b.row("Delay and freshness")
 	title = "Event-to-ingest delay"
 	delay := "toInt64(toUInt32(" + IngestedAt + ")) - toInt64(toUInt32(occurred_at))"
 	b.add(timeseries.NewPanelBuilder().

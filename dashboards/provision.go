@@ -158,11 +158,12 @@ func Provision(ctx context.Context, cfg GrafanaConfig, set Set, dryRun bool, log
 	if err != nil {
 		return Report{}, fmt.Errorf("grafana client: %w", err)
 	}
-	p := &provisioner{cfg: cfg, client: client, dry: dryRun, log: log, report: Report{Grafana: cfg.URL, DryRun: dryRun}}
+	p := &provisioner{cfg: cfg, client: client, dry: dryRun, log: log, report: Report{Grafana: cfg.URL, DryRun: dryRun}, folderUID: FolderUID}
 	steps := []func() error{
 		p.checkGrafana,
 		p.checkPlugin,
 		func() error { return p.datasource(set.Datasource) },
+		func() error { return p.prometheus(set.Prometheus) },
 		p.folder,
 	}
 	for _, d := range set.Dashboards {
@@ -194,6 +195,9 @@ type provisioner struct {
 	// folderExists is false when the folder is yet to be created (dry run):
 	// everything in it is then new.
 	folderExists bool
+	// folderUID is our folder's uid: FolderUID, or the uid of a folder
+	// titled FolderTitle that file provisioning created (folder).
+	folderUID string
 }
 
 func (p *provisioner) record(kind, uid, title string, a Action, diff []string) {
@@ -256,8 +260,15 @@ func (p *provisioner) checkPlugin() error {
 	case http.StatusForbidden:
 		return fmt.Errorf("%w: Grafana at %s accepted %s but forbids it to read plugin settings (403); provisioning needs the Admin role", ErrUnauthorized, p.cfg.URL, p.cfg.authName())
 	case http.StatusNotFound:
-		return fmt.Errorf("%w: Grafana at %s has no plugin %s; install it (GF_INSTALL_PLUGINS=%s, or `grafana cli plugins install %s`) and restart Grafana",
-			ErrPluginMissing, p.cfg.URL, PluginID, PluginID, PluginID)
+		// Grafana's answer: {"message":"Plugin not found, no installed plugin with that id"}.
+		var m struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(body, &m) != nil || m.Message == "" {
+			m.Message = strings.TrimSpace(string(body))
+		}
+		return fmt.Errorf("%w: Grafana at %s has no plugin %s (404: %s); install it (Grafana 11.5+: GF_PLUGINS_PREINSTALL=%s, or `grafana cli plugins install %s`) and restart Grafana",
+			ErrPluginMissing, p.cfg.URL, PluginID, short(errors.New(m.Message)), PluginID, PluginID)
 	}
 	return fmt.Errorf("GET /api/plugins/%s/settings: status %d: %s", PluginID, resp.StatusCode, short(errors.New(string(body))))
 }
@@ -270,41 +281,70 @@ func (p *provisioner) datasource(d Datasource) error {
 	if d.Password != "" {
 		want.SecureJSONData = map[string]any{"password": d.Password}
 	}
-	have, err := p.client.DataSourceByUID(DatasourceUID)
+	return p.upsertDatasource(want)
+}
+
+// prometheus creates or updates the Prometheus datasource of the pipeline
+// health panels and the lag alert (a core plugin: nothing to check).
+func (p *provisioner) prometheus(d PrometheusDatasource) error {
+	return p.upsertDatasource(&gapi.DataSource{UID: PrometheusUID, Name: PrometheusName, Type: PrometheusType, Access: "proxy",
+		URL: d.URL, JSONData: d.JSONData()})
+}
+
+// upsertDatasource creates want, or updates Grafana's datasource of its uid
+// when it differs.
+func (p *provisioner) upsertDatasource(want *gapi.DataSource) error {
+	uid := want.UID
+	have, err := p.client.DataSourceByUID(uid)
 	switch {
 	case isNotFound(err):
 		if !p.dry {
 			if _, err := p.client.NewDataSource(want); err != nil {
 				if status(err) == http.StatusConflict {
-					return fmt.Errorf("%w: create datasource %q: Grafana already has a datasource of that name with another uid; rename or delete it (%v)", ErrConflict, DatasourceName, short(err))
+					return fmt.Errorf("%w: create datasource %q: Grafana already has a datasource of that name with another uid; rename or delete it (%v)", ErrConflict, want.Name, short(err))
 				}
-				return p.fail("create datasource "+DatasourceUID, err)
+				return p.fail("create datasource "+uid, err)
 			}
 		}
-		p.record("datasource", DatasourceUID, DatasourceName, Created, nil)
+		p.record("datasource", uid, want.Name, Created, nil)
 		return nil
 	case err != nil:
-		return p.fail("read datasource "+DatasourceUID, err)
+		return p.fail("read datasource "+uid, err)
 	}
-	diff := diffJSON(map[string]any{"name": want.Name, "type": want.Type, "access": want.Access, "isDefault": false, "jsonData": want.JSONData},
-		map[string]any{"name": have.Name, "type": have.Type, "access": have.Access, "isDefault": have.IsDefault, "jsonData": subset(have.JSONData, want.JSONData)})
+	diff := diffJSON(map[string]any{"name": want.Name, "type": want.Type, "access": want.Access, "url": want.URL, "isDefault": false, "jsonData": want.JSONData},
+		map[string]any{"name": have.Name, "type": have.Type, "access": have.Access, "url": have.URL, "isDefault": have.IsDefault, "jsonData": subset(have.JSONData, want.JSONData)})
 	if len(diff) == 0 {
-		p.record("datasource", DatasourceUID, DatasourceName, Unchanged, nil)
+		p.record("datasource", uid, want.Name, Unchanged, nil)
 		return nil
 	}
 	if !p.dry {
 		want.ID, want.Version, want.OrgID = have.ID, have.Version, have.OrgID
 		if err := p.client.UpdateDataSourceByUID(want); err != nil {
-			return p.fail("update datasource "+DatasourceUID, err)
+			return p.fail("update datasource "+uid, err)
 		}
 	}
-	p.record("datasource", DatasourceUID, DatasourceName, Updated, diff)
+	p.record("datasource", uid, want.Name, Updated, diff)
 	return nil
 }
 
-// folder creates or renames our folder.
+// folder creates or renames our folder. A Grafana that file provisioning
+// (`dashboards export`) set up has a folder titled FolderTitle with a
+// random uid, which its alert rules created (see export.go): that folder is
+// ours too, and dashboards and rules go there, so that both ways of
+// provisioning land in one folder.
 func (p *provisioner) folder() error {
 	have, err := p.client.FolderByUID(FolderUID)
+	if isNotFound(err) {
+		uid, ferr := p.folderByTitle()
+		if ferr != nil {
+			return ferr
+		}
+		if uid != "" {
+			p.folderUID, p.folderExists = uid, true
+			p.record("folder", uid, FolderTitle, Unchanged, nil)
+			return nil
+		}
+	}
 	switch {
 	case isNotFound(err):
 		if !p.dry {
@@ -333,6 +373,21 @@ func (p *provisioner) folder() error {
 	}
 	p.record("folder", FolderUID, FolderTitle, Updated, []string{"title"})
 	return nil
+}
+
+// folderByTitle returns the uid of Grafana's top-level folder titled
+// FolderTitle, or "" when there is none.
+func (p *provisioner) folderByTitle() (string, error) {
+	folders, err := p.client.Folders()
+	if err != nil {
+		return "", p.fail("list folders", err)
+	}
+	for _, f := range folders {
+		if f.Title == FolderTitle {
+			return f.UID, nil
+		}
+	}
+	return "", nil
 }
 
 // dashboardIgnored are the model's fields Grafana maintains itself.
@@ -366,7 +421,7 @@ func (p *provisioner) dashboard(d Dashboard) error {
 				delete(model, k)
 			}
 			diff = diffJSON(want, model)
-			if have.Meta.FolderUID != FolderUID {
+			if have.Meta.FolderUID != p.folderUID {
 				diff = append(diff, "folder")
 			}
 			action = Updated
@@ -380,7 +435,7 @@ func (p *provisioner) dashboard(d Dashboard) error {
 		}
 		_, err = p.client.NewDashboard(gapi.Dashboard{
 			Model:     want,
-			FolderUID: FolderUID,
+			FolderUID: p.folderUID,
 			Overwrite: action == Updated && strings.HasPrefix(d.UID, UIDPrefix),
 			Message:   "servicepulse dashboards provision",
 		})
@@ -407,6 +462,7 @@ func (p *provisioner) alertRule(r alerting.Rule) error {
 	if err != nil {
 		return err
 	}
+	want.FolderUID = p.folderUID
 	var have gapi.AlertRule
 	if p.folderExists {
 		have, err = p.client.AlertRule(want.UID)
@@ -446,7 +502,7 @@ func (p *provisioner) alertRule(r alerting.Rule) error {
 // join a group with Grafana's default interval; if that is not ours, the
 // group is written back with its rules and our interval.
 func (p *provisioner) alertGroup(g AlertGroup) error {
-	uid := FolderUID + "/" + g.Title
+	uid := p.folderUID + "/" + g.Title
 	interval := int64(g.Interval / time.Second)
 	if !p.folderExists {
 		p.record("alert-group", uid, g.Title, Created, nil) // dry run: folder, rules and group are all to come
@@ -454,7 +510,7 @@ func (p *provisioner) alertGroup(g AlertGroup) error {
 	}
 	// The group is new when all its rules are: creating them created it.
 	fresh := !slices.ContainsFunc(p.report.Changes, func(c Change) bool { return c.Kind == "alert-rule" && c.Action != Created })
-	have, err := p.client.AlertRuleGroup(FolderUID, g.Title)
+	have, err := p.client.AlertRuleGroup(p.folderUID, g.Title)
 	if isNotFound(err) && p.dry && fresh {
 		p.record("alert-group", uid, g.Title, Created, nil)
 		return nil
@@ -473,7 +529,7 @@ func (p *provisioner) alertGroup(g AlertGroup) error {
 	diff := []string{fmt.Sprintf("interval: %ds → %ds", have.Interval, interval)}
 	if !p.dry {
 		have.Interval = interval
-		have.FolderUID, have.Title = FolderUID, g.Title
+		have.FolderUID, have.Title = p.folderUID, g.Title
 		if err := p.client.SetAlertRuleGroup(have); err != nil {
 			return p.fail("set alert rule group "+uid, err)
 		}

@@ -15,10 +15,6 @@ import (
 // SLABreachesUID is the uid of the live SLA and breaches dashboard.
 const SLABreachesUID = "servicepulse-sla-breaches"
 
-// NearingHours is how close to its deadline an open request is listed as
-// nearing it.
-const NearingHours = 8
-
 // Histogram bounds (business hours) of the time distributions.
 var (
 	replyBuckets   = []float64{1, 2, 4, 8, 16, 24, 48, 72}
@@ -26,27 +22,27 @@ var (
 )
 
 // SLABreaches is the live view of clause 2.3.1 and appendix 2: SLA rates,
-// the open requests nearing or past a deadline, breaches by clause, and the
+// the open promises at risk (past a warning) or past due, breaches by clause, and the
 // time-to-reply and time-to-resolve distributions in business hours.
 // Deadlines are judged as of now; the clock of a paused request is held.
 func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 	b := cohortBoard(SLABreachesUID, "ServicePulse · SLA and breaches (live)",
-		"Reply, on-site and parts SLA rates, open requests nearing or past their deadline, breaches by clause (服务时效与违约), for the requests opened in the time range, judged as of now.",
+		"Reply, on-site and parts SLA rates, open promises at risk or past their deadline, breaches by clause (服务时效与违约), for the requests opened in the time range, judged as of now.",
 		"now-30d", ds)
 	b.db.Refresh("1m")
 
 	b.row("SLA rates")
-	for _, id := range []string{"reply_sla_rate", "onsite_sla_rate", "parts_on_time_rate", "open_past_due"} {
+	for _, id := range []string{"reply_sla_rate", "onsite_sla_rate", "parts_on_time_rate", "open_past_due", "at_risk"} {
 		b.kpiTile(kpiByID(id)[0], 6)
 	}
 
-	b.row("Open requests nearing or past their deadline")
-	cols := []string{"request_id", "partner_id", "contract_id", "region", "channel", "opened_at", "milestone", "due_at", "hours_left", "past_due", "paused"}
-	title := "Open requests nearing or past their deadline"
+	b.row("Open promises at risk or past due")
+	cols := []string{"request_id", "partner_id", "contract_id", "region", "channel", "opened_at", "promise", "level", "due_at", "hours_left", "past_due", "paused"}
+	title := "Open promises at risk or past due"
 	b.add(table.NewPanelBuilder().
 		Id(b.id()).
 		Title(title).
-		Description("未完成且临近或超过时限的服务请求 — clause 2.3.1. Open requests of the time range whose reply or on-site deadline has passed (past due, as the breach KPIs count it: a paused clock holds the deadline) or falls within the next "+num(NearingHours)+" hours. hours left < 0: late by that many wall-clock hours.").
+		Description("临近超时预警与已超时的服务承诺 — clauses 2.3.1, 3.2.2 (docs/warnings.md). The reply, on-site and part-line promises of the open requests of the time range that are past due (as the breach KPIs count them: a paused clock holds the deadline) or at risk: past a warning the refresher stored — 50% or 75% of the budget, or the contract's warn_hours before the deadline — on the contract's own calendar (PRC holidays and make-up working days). The at_risk tile, `servicepulse breaches --at-risk` and the at-risk alert count the same promises. Level: the latest warning reached. Hours left: business hours on the contract clock (elapsed hours for a part line, whose promise counts calendar days), from the stored clock runs; 0 once past due.").
 		Datasource(b.ds).
 		WithTarget(b.query(title, "A", openDeadlinesSQL(), Table, Cohort, cols...)).
 		OverrideByName("hours_left", []dashboard.DynamicConfigValue{
@@ -61,7 +57,7 @@ func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 		OverrideByName("past_due", []dashboard.DynamicConfigValue{
 			{Id: "displayName", Value: "Past due"},
 			{Id: "mappings", Value: []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText,
-				Options: map[string]dashboard.ValueMappingResult{"0": {Text: ptr("nearing"), Color: ptr("yellow")}, "1": {Text: ptr("past due"), Color: ptr("red")}}}}}},
+				Options: map[string]dashboard.ValueMappingResult{"0": {Text: ptr("at risk"), Color: ptr("orange")}, "1": {Text: ptr("past due"), Color: ptr("red")}}}}}},
 		}).
 		Height(10).Span(24))
 
@@ -117,22 +113,31 @@ func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []f
 		Height(8).Span(12))
 }
 
-// openDeadlinesSQL lists, per milestone, the open requests still owing it
-// whose deadline passed or comes within NearingHours, with the catalog's own
-// past-due condition.
+// openDeadlinesSQL lists, per promise, the open requests still owing it
+// that are past due or at risk, with the catalog's own conditions
+// (metrics.Milestone PastDue and AtRisk, LatePart and PartAtRisk), the
+// level the warnings stored by the refresher reached and the hours left
+// from the stored clock runs: the numbers of `breaches --at-risk`.
 func openDeadlinesSQL() string {
 	scope := sqlOptions{variables: filterDimensions}.scope()
 	where := scope.Where()
 	var arms []string
 	for _, m := range metrics.Milestones {
 		past := m.PastDue(scope.AsOf)
-		arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  '"+m.Name+"' AS milestone,\n  "+
-			m.Due+" AS due_at,\n  round(dateDiff('second', now(), "+m.Due+") / 3600, 1) AS hours_left,\n  toUInt8("+past+") AS past_due,\n  "+
+		arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  '"+m.Name+"' AS promise,\n  "+
+			"if("+past+", 'past due', "+m.Level(scope.AsOf)+") AS level,\n  "+
+			m.Due+" AS due_at,\n  round(toFloat64("+m.HoursLeft(scope.AsOf)+"), 2) AS hours_left,\n  toUInt8("+past+") AS past_due,\n  "+
 			"toUInt8(toUInt32(paused_since) > 0) AS paused\nFROM request_state FINAL\nWHERE status = 'open' AND "+m.Pending()+
-			"\n  AND ("+past+" OR "+m.Due+" < now() + INTERVAL "+num(NearingHours)+" HOUR)\n  AND "+where)
+			"\n  AND ("+past+" OR "+m.AtRisk(scope.AsOf)+")\n  AND "+where)
 	}
-	return "SELECT request_id, partner_id, contract_id, region, channel, opened_at, milestone, due_at, hours_left, past_due, paused\nFROM (\n" +
-		strings.Join(arms, "\nUNION ALL\n") + "\n)\nORDER BY past_due DESC, due_at\nLIMIT 500"
+	late := metrics.LatePart("d", "a", scope.AsOf)
+	arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  concat('part line ', toString(n)) AS promise,\n  "+
+		"if("+late+", 'past due', "+metrics.PartLevel("w50", "w75", "wh", scope.AsOf)+") AS level,\n  "+
+		"d AS due_at,\n  round(toFloat64(greatest("+metrics.PartHoursLeft("d", scope.AsOf)+", 0)), 2) AS hours_left,\n  toUInt8("+late+") AS past_due,\n  "+
+		"toUInt8(0) AS paused\nFROM request_state FINAL\nARRAY JOIN part_due AS d, part_delivered_at AS a, part_warn_50 AS w50, part_warn_75 AS w75, part_warn_hours AS wh, arrayEnumerate(part_due) AS n"+
+		"\nWHERE status = 'open' AND toUInt32(a) = 0\n  AND ("+late+" OR "+metrics.PartAtRisk("d", "a", "w50", "wh", scope.AsOf)+")\n  AND "+where)
+	return "SELECT request_id, partner_id, contract_id, region, channel, opened_at, promise, level, due_at, hours_left, past_due, paused\nFROM (\n" +
+		strings.Join(arms, "\nUNION ALL\n") + "\n)\nORDER BY past_due DESC, hours_left, due_at\nLIMIT 500"
 }
 
 func mustThresholds(b *dashboard.ThresholdsConfigBuilder) dashboard.ThresholdsConfig {

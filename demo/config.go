@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"time"
 
 	"servicepulse/dashboards"
 	"servicepulse/generator"
 	"servicepulse/internal/fields"
 	"servicepulse/internal/secrets"
+	"servicepulse/reports"
 	"servicepulse/warehouse"
 )
 
@@ -34,8 +36,15 @@ type Config struct {
 	// Dir is the working directory: a locally started ClickHouse, the
 	// Grafana provisioning, the reports. Default: .servicepulse.
 	Dir string
-	// Generator says what traffic to generate; its Validate applies.
+	// Generator says what traffic to generate; its Validate applies. When
+	// its From and Days are unset, the demo sets them to the Quarters whole
+	// quarters (Asia/Shanghai) before the current one.
 	Generator generator.Config
+	// Quarters is how many whole quarters of history to generate, ending
+	// with the last full quarter, which the report is written for: the
+	// default, 1+reports.TrendPeriods, gives each of its trend points a
+	// quarter of data. 1 to 40.
+	Quarters int
 	// Workers is the number of ingest workers: 1 to 64. Required.
 	Workers int
 	// KeepData keeps the demo database's earlier contents instead of
@@ -68,6 +77,9 @@ func (c *Config) Validate() error {
 	if err := warehouse.ValidateDatabaseName(c.Database); err != nil {
 		return fields.Errorf("Database", nil, "%v", err)
 	}
+	if c.Quarters < 1 || c.Quarters > 40 {
+		return fields.Errorf("Quarters", c.Quarters, "must be between 1 and 40")
+	}
 	if c.Workers < 1 || c.Workers > 64 {
 		return fields.Errorf("Workers", c.Workers, "must be between 1 and 64")
 	}
@@ -92,10 +104,31 @@ func (c *Config) defaults() {
 	if c.Dir == "" {
 		c.Dir = ".servicepulse"
 	}
+	if c.Quarters == 0 {
+		c.Quarters = 1 + reports.TrendPeriods
+	}
+	if c.Generator.Now.IsZero() {
+		c.Generator.Now = time.Now() // read once: the history and the generator agree
+	}
+	if c.Generator.From.IsZero() && c.Generator.Days == 0 && c.Quarters >= 1 && c.Quarters <= 40 {
+		c.Generator.From, c.Generator.Days = history(c.Generator.Now, c.Quarters)
+	}
 	if c.Stdout == nil {
 		c.Stdout = os.Stdout
 	}
 	if c.Stderr == nil {
 		c.Stderr = os.Stderr
 	}
+}
+
+// shanghai is the generator's zone, UTC+8 (no DST since 1991).
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// history is the request creation window of the n whole quarters before
+// the one now is in, in Asia/Shanghai: its start and its length in days.
+func history(now time.Time, n int) (time.Time, int) {
+	t := now.In(shanghai)
+	end := time.Date(t.Year(), (t.Month()-1)/3*3+1, 1, 0, 0, 0, 0, shanghai)
+	from := end.AddDate(0, -3*n, 0)
+	return from, int(end.Sub(from).Hours()+12) / 24
 }

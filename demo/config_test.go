@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"servicepulse/dashboards"
+	"servicepulse/generator"
 	"servicepulse/internal/fields"
 )
 
@@ -41,5 +43,35 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate: %v, want a fields.Error for %s mentioning %q", err, tt.field, tt.want)
 			}
 		})
+	}
+}
+
+// The demo's history is the whole quarters before the current one in
+// Asia/Shanghai, so the report of the last has data at every trend point.
+func TestHistory(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	for _, tt := range []struct {
+		now      time.Time
+		quarters int
+		from     time.Time
+		days     int
+	}{
+		{time.Date(2026, 12, 2, 0, 28, 0, 0, time.UTC), 4, time.Date(2025, 10, 1, 0, 0, 0, 0, cst), 365},
+		// 16:30 UTC on 30 September is already 1 October in Shanghai: Q3 is whole.
+		{time.Date(2026, 9, 30, 16, 30, 0, 0, time.UTC), 4, time.Date(2025, 10, 1, 0, 0, 0, 0, cst), 365},
+		{time.Date(2026, 9, 30, 15, 30, 0, 0, time.UTC), 1, time.Date(2026, 4, 1, 0, 0, 0, 0, cst), 91},
+		{time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), 2, time.Date(2023, 10, 1, 0, 0, 0, 0, cst), 183},
+	} {
+		from, days := history(tt.now, tt.quarters)
+		if !from.Equal(tt.from) || days != tt.days {
+			t.Errorf("history(%s, %d) = %s, %d days; want %s, %d", tt.now, tt.quarters, from, days, tt.from, tt.days)
+		}
+	}
+	c := Config{Workers: 2, Log: slog.New(slog.DiscardHandler), Generator: generator.Config{Now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Quarters != 4 || !c.Generator.From.Equal(time.Date(2025, 10, 1, 0, 0, 0, 0, cst)) || c.Generator.Days != 365 {
+		t.Errorf("defaults: %d quarters from %s, %d days; want 4 from 2025-10-01, 365 days", c.Quarters, c.Generator.From, c.Generator.Days)
 	}
 }

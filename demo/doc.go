@@ -6,7 +6,10 @@
 // generated against what was stored, loads the sample contracts, refreshes
 // the request states, prints the KPIs by partner, writes the Grafana
 // provisioning (and provisions a running Grafana when one is named), and
-// writes the quarter's evaluation report and a partner scorecard.
+// writes the last quarter's evaluation report (and its PDF when Chromium is
+// installed) and a partner scorecard. It generates Config.Quarters whole
+// quarters, four by default, so that the report's trends have a quarter of
+// data at every point.
 //
 // Progress goes to Config.Stderr as numbered stages; the results go to
 // Config.Stdout.

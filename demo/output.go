@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -83,10 +84,14 @@ func (d *run) grafana(ctx context.Context) error {
 	return enc.Encode(report)
 }
 
-// report writes the evaluation report of the generated quarter and the
-// scorecard of its best-ranked partner, and prints their paths.
-func (d *run) report(ctx context.Context, conn driver.Conn, terms *contracts.File, from time.Time) error {
-	p, err := reports.ParsePeriod(fmt.Sprintf("%d-Q%d", from.Year(), (int(from.Month())+2)/3))
+// report writes the evaluation report of the last generated quarter (the
+// one last holds), its PDF when Chromium is installed, and the scorecard
+// of its best-ranked partner, and prints their paths. It makes sure a CJK
+// font is installed first, for the Chinese titles (reports.EnsureCJKFont:
+// installed as root with apt-get, else a warning naming the package).
+func (d *run) report(ctx context.Context, conn driver.Conn, terms *contracts.File, last time.Time) error {
+	last = last.In(shanghai)
+	p, err := reports.ParsePeriod(fmt.Sprintf("%d-Q%d", last.Year(), (int(last.Month())+2)/3))
 	if err != nil {
 		return err
 	}
@@ -102,6 +107,12 @@ func (d *run) report(ctx context.Context, conn driver.Conn, terms *contracts.Fil
 	files, err := reports.WriteFiles(out, r)
 	if err != nil {
 		return err
+	}
+	reports.EnsureCJKFont(ctx, d.log)
+	if pdf, err := d.pdf(ctx, files[0]); err != nil {
+		return err
+	} else if pdf != "" {
+		files = append(files, pdf)
 	}
 	if len(r.Partners) > 0 {
 		s, err := reports.BuildScorecard(ctx, conn, p, asOf, r.Partners[0].PartnerID)
@@ -119,4 +130,16 @@ func (d *run) report(ctx context.Context, conn driver.Conn, terms *contracts.Fil
 		fmt.Fprintln(d.cfg.Stdout, "  "+f)
 	}
 	return nil
+}
+
+// pdf prints the report page to PDF with headless Chromium, or says on
+// Stdout how to get one when Chromium is not installed ("" then).
+func (d *run) pdf(ctx context.Context, page string) (string, error) {
+	bin, err := reports.FindChromium()
+	if err != nil {
+		fmt.Fprintf(d.cfg.Stdout, "no PDF of the report: %v\n", err)
+		return "", nil
+	}
+	pdf := strings.TrimSuffix(page, ".html") + ".pdf"
+	return pdf, reports.Chromium{Bin: bin}.PrintPDF(ctx, page, pdf)
 }

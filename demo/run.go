@@ -99,7 +99,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	d.stage("evaluation report and a partner scorecard")
-	return d.report(ctx, conn, terms, sum.From)
+	return d.report(ctx, conn, terms, sum.To.Add(-time.Second))
 }
 
 // stage announces the next stage on Stderr, with the time since the start.

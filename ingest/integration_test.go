@@ -319,7 +319,9 @@ func assertMetrics(t *testing.T, url string, sum generator.Summary) {
 		"servicepulse_ingest_batch_messages_count",
 		"servicepulse_ingest_batch_write_seconds_bucket",
 		`servicepulse_ingest_retries_total{op="write batch to clickhouse"}`,
-		`servicepulse_ingest_consumer_lag{partition="0"`,
+		// Labels come sorted by name: the group's, then the partition's.
+		`servicepulse_ingest_consumer_lag{group="`,
+		`",partition="0",topic="`,
 	}
 	for _, w := range want {
 		if !strings.Contains(text, w) {

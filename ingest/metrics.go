@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -49,8 +51,8 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10),
 		}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "servicepulse_ingest_consumer_lag", Help: "Messages left on the partition for the consumer group: its committed offset against the high-water mark, read from the broker every few seconds.",
-		}, []string{"topic", "partition"}),
+			Name: "servicepulse_ingest_consumer_lag", Help: "Messages left on the partition for the consumer group: its committed offset against the high-water mark, read from the broker every few seconds. Every process reports every partition of its group (the same value): aggregate with max by (group, topic, partition).",
+		}, []string{"group", "topic", "partition"}),
 	}
 	m.registry.MustRegister(m.consumed, m.ingested, m.rejected, m.retries, m.rows, m.latency, m.lag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -74,13 +76,47 @@ func (m *Metrics) observeWrite(b *Batch, took time.Duration) {
 	}
 }
 
-// setLag replaces the lag series with l: a partition the group no longer
-// has (a topic recreated with fewer partitions) leaves no stale series.
+// setLag replaces the lag series with l. The series are the group's, not
+// this process's: every process reports every partition of its group, so a
+// partition whose worker stalls or whose member died still has a rising
+// series, and nothing is left behind when partitions move between members
+// (or a topic is recreated with fewer partitions). PromQL deduplicates
+// with max by (group, topic, partition).
 func (m *Metrics) setLag(l Lag) {
 	m.lag.Reset()
 	for _, p := range l.Partitions {
-		m.lag.WithLabelValues(p.Topic, strconv.Itoa(p.Partition)).Set(float64(p.Lag))
+		m.lag.WithLabelValues(l.Group, p.Topic, strconv.Itoa(p.Partition)).Set(float64(p.Lag))
 	}
+}
+
+// WatchLag reads r's lag every interval into the lag gauge until ctx ends.
+// Pipeline.Run does this itself; WatchLag serves a process that is no
+// member of the group (a monitoring sidecar, a test), whose gauge stays
+// right while every member is stalled.
+func (m *Metrics) WatchLag(ctx context.Context, r *LagReader, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		l, err := r.Lag(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn("read the group's lag", "group", r.group, "err", err)
+		default:
+			m.setLag(l)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
 // health is what /healthz reports: unhealthy while any worker is retrying.
@@ -121,7 +157,7 @@ func (h *health) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // Handler serves /metrics and /healthz.
 func (p *Pipeline) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(p.metrics.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", p.metrics.Handler())
 	mux.Handle("/healthz", p.health)
 	return mux
 }

@@ -95,6 +95,28 @@ func overdue(at, deadline string, alsoEnds ...string) string {
 	return "(NOT " + happened(at) + " AND " + due(at, deadline, alsoEnds...) + ")"
 }
 
+// warned: one of a promise's warnings has passed by now (the 75% warning
+// never comes before the 50% one, so it need not be asked).
+func warned(now, warn50, warnHours string) string {
+	return "((" + happened(warn50) + " AND " + warn50 + " <= " + now + ") OR (" + happened(warnHours) + " AND " + warnHours + " <= " + now + "))"
+}
+
+// atRisk: the request is open and still owes m, a warning has passed and the
+// deadline has not, on the contract's clock (clockNow: a pause holds both).
+// It is the complement of breached up to the deadline: not yet late, but
+// late at the deadline if nothing happens.
+func atRisk(m Milestone) string {
+	return "(status = 'open' AND " + m.Pending() + " AND " + warned(clockNow, m.Warn50, m.WarnHours) +
+		" AND " + m.Due + " >= " + clockNow + ")"
+}
+
+// partAtRisk: a part line not delivered, a warning passed and the deadline
+// not, as of the as-of instant (no pause holds a part's calendar days). A
+// disjunction inside: parenthesise it to AND it.
+func partAtRisk(due, delivered, warn50, warnHours string) string {
+	return "toUInt32(" + delivered + ") = 0 AND " + warned(asOf, warn50, warnHours) + " AND " + due + " >= " + asOf
+}
+
 func rate(num, den string) string {
 	return "100 * countIf(" + num + ") / countIf(" + den + ")"
 }
@@ -213,6 +235,12 @@ var catalog = []KPI{
 	{ID: "open_past_due", Title: "Open requests past due", TitleZH: "超期未完成请求", Unit: Count, Direction: LowerIsBetter,
 		Target: 0, Clause: "2.3.1", Formula: "open requests past their reply or on-site deadline without it",
 		Expr: "countIf(status = 'open' AND (" + overdue("replied_at", "reply_due") + " OR " + overdue("onsite_at", "onsite_due", "resolved_at") + "))"},
+	{ID: "at_risk", Title: "Open requests at risk", TitleZH: "临近超时预警请求", Unit: Count, Direction: Informational,
+		Clause:  "2.3.1, 3.2.2",
+		Formula: "open requests with a reply, on-site or part-line promise past a warning (50% or 75% of its budget, or warn_hours before the deadline) and not yet past its deadline",
+		// Lambdas see only their arguments (18.16, as in breaches_late_parts).
+		Expr: "countIf(" + atRisk(Milestones[0]) + " OR " + atRisk(Milestones[1]) + " OR (status = 'open' AND arrayCount((d, a, w, h) -> " +
+			partAtRisk("d", "a", "w", "h") + ", part_due, part_delivered_at, part_warn_50, part_warn_hours) > 0))"},
 	{ID: "requests", Title: "Requests opened", TitleZH: "服务请求数", Unit: Count, Direction: Informational,
 		Clause: "9.3", Formula: "requests opened in the range", Expr: "count()"},
 	{ID: EvaluationID, Title: "Evaluation score", TitleZH: "服务绩效评估得分", Unit: Score, Direction: HigherIsBetter,

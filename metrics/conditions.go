@@ -12,12 +12,79 @@ type Milestone struct {
 	Name     string   // reply, on-site
 	At, Due  string   // columns: when it happened (epoch 0: not yet), its deadline
 	AlsoEnds []string // columns whose instant also ends the obligation (a resolution ends the visit's)
+	// Warn50, Warn75 and WarnHours are the columns of its warning instants
+	// (docs/warnings.md; epoch 0: none); RunsFrom and RunsTo the arrays of
+	// the spans its clock runs in up to the deadline.
+	Warn50, Warn75, WarnHours string
+	RunsFrom, RunsTo          string
 }
 
 // Milestones are the deadlines counted by the breach and past-due KPIs.
 var Milestones = []Milestone{
-	{"reply", "replied_at", "reply_due", nil},
-	{"on-site", "onsite_at", "onsite_due", []string{"resolved_at"}},
+	{Name: "reply", At: "replied_at", Due: "reply_due",
+		Warn50: "reply_warn_50", Warn75: "reply_warn_75", WarnHours: "reply_warn_hours",
+		RunsFrom: "reply_runs_from", RunsTo: "reply_runs_to"},
+	{Name: "on-site", At: "onsite_at", Due: "onsite_due", AlsoEnds: []string{"resolved_at"},
+		Warn50: "onsite_warn_50", Warn75: "onsite_warn_75", WarnHours: "onsite_warn_hours",
+		RunsFrom: "onsite_runs_from", RunsTo: "onsite_runs_to"},
+}
+
+// AtRisk is the catalog's at-risk condition of m (as in at_risk) with the
+// as-of instant asOf, written as Scope.AsOf: the request is open and still
+// owes m, one of its warnings has passed on the contract's clock and its
+// deadline has not (a paused clock holds both). At the deadline instant a
+// promise is still at risk; a moment later it is a breach (PastDue).
+func (m Milestone) AtRisk(asOf string) string {
+	return at(atRisk(m), asOf)
+}
+
+// HoursLeft is the SQL of the business hours left to m's deadline as of
+// asOf, written as Scope.AsOf, on its clock (an open pause holds it at its
+// start, as the deadline is held): Σ max(0, to − max(from, now)) over the
+// stored runs. No calendar arithmetic, so every reader gets the same number.
+// The arrays go to the lambda as arguments: 18.16 cannot resolve a column
+// named inside a lambda body alone, hence replicate for now.
+func (m Milestone) HoursLeft(asOf string) string {
+	return at("(arraySum(arrayMap((f, t, n) -> greatest(toInt64(t) - toInt64(greatest(f, n)), 0), "+
+		m.RunsFrom+", "+m.RunsTo+", replicate("+clockNow+", "+m.RunsFrom+"))) / 3600)", asOf)
+}
+
+// WarnHoursLevel is the level WarnLevel names the warn_hours warning by.
+const WarnHoursLevel = "warn_hours"
+
+// Level is the SQL of the latest warning of m reached as of asOf, written
+// as Scope.AsOf, on its clock: '50%', '75%', 'warn_hours' (WarnHoursLevel),
+// or ” before any. Equal instants go to the later of that order.
+func (m Milestone) Level(asOf string) string {
+	return at(warnLevel(m.Warn50, m.Warn75, m.WarnHours, clockNow), asOf)
+}
+
+// PartLevel is Level for a part line whose warning instants are the
+// expressions warn50, warn75 and warnHours, as of asOf (no pause holds it).
+func PartLevel(warn50, warn75, warnHours, asOf string) string {
+	return warnLevel(warn50, warn75, warnHours, asOf)
+}
+
+func warnLevel(w50, w75, wh, now string) string {
+	reached := func(w string) string { return "(" + happened(w) + " AND " + w + " <= " + now + ")" }
+	// 75% never comes before 50%; warn_hours may come before either.
+	return "multiIf(" + reached(wh) + " AND (NOT " + reached(w75) + " OR " + wh + " >= " + w75 + ") AND (NOT " + reached(w50) + " OR " + wh + " >= " + w50 + "), '" +
+		WarnHoursLevel + "', " + reached(w75) + ", '75%', " + reached(w50) + ", '50%', '')"
+}
+
+// PartHoursLeft is the SQL of the elapsed hours left to a part line's
+// deadline due as of asOf: its promise counts calendar days.
+func PartHoursLeft(due, asOf string) string {
+	return "((toInt64(" + due + ") - toInt64(" + asOf + ")) / 3600)"
+}
+
+// PartAtRisk is the catalog's at-risk condition of a part line (as in
+// at_risk) whose deadline, delivery, 50% warning and warn_hours warning are
+// the expressions due, delivered, warn50 and warnHours, with the as-of
+// instant asOf: undelivered, a warning passed, the deadline not. Parts count
+// elapsed time, so no pause holds them. The request must also be open.
+func PartAtRisk(due, delivered, warn50, warnHours, asOf string) string {
+	return "(" + at(partAtRisk(due, delivered, warn50, warnHours), asOf) + ")"
 }
 
 // Pending is the condition of a request still owing m: deadline set,

@@ -30,6 +30,8 @@ type Report struct {
 	// the catalog's default targets and weights; Grade its grade.
 	Score *float64 `json:"score"`
 	Grade string   `json:"grade"`
+	// Summary is the executive summary, computed from the rows below.
+	Summary Summary `json:"summary"`
 	// KPIs holds every catalog KPI, in catalog order.
 	KPIs     []KPIValue     `json:"kpis"`
 	Breaches []ClauseBreach `json:"breaches"`
@@ -157,6 +159,7 @@ func Build(ctx context.Context, conn driver.Conn, p Period, asOf time.Time, term
 		}
 		r.Actions = append(r.Actions, Judge(a, v))
 	}
+	r.Summary = summarise(r)
 	return r, nil
 }
 

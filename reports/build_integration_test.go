@@ -125,6 +125,30 @@ func TestIntegrationBuildSeptember(t *testing.T) {
 		t.Errorf("causes %+v, want product_quality 2, user_misuse 1", r.Causes)
 	}
 
+	// Executive summary: the score row against August's (P1 alone, all in
+	// time: 100), the clause and the partners above, and movers whose
+	// numbers are those of their rows.
+	sum, score := r.Summary, c.Want(t, metrics.EvaluationID, all)
+	if !near(sum.Score, score) || sum.PreviousPeriod != "2026-08" || !near(sum.Previous, 100) || !near(sum.Change, score-100) {
+		t.Errorf("summary score %v vs %s %v (change %v), want %v vs 2026-08 100", sum.Score, sum.PreviousPeriod, sum.Previous, sum.Change, score)
+	}
+	if c := sum.TopClause; c == nil || c.Clause != "2.3.1" || c.Count != 5 || c.Requests != 3 {
+		t.Errorf("summary top clause %+v, want 2.3.1: 5 breaches of 3 requests", c)
+	}
+	if len(sum.Top) != 1 || sum.Top[0].PartnerID != "PT-A" || len(sum.Bottom) != 1 || sum.Bottom[0].PartnerID != "PT-B" {
+		t.Errorf("summary top %+v bottom %+v, want PT-A and PT-B", sum.Top, sum.Bottom)
+	}
+	if len(sum.Movers) != reports.SummaryMovers {
+		t.Errorf("summary has %d movers, want %d", len(sum.Movers), reports.SummaryMovers)
+	}
+	for _, m := range sum.Movers {
+		k := kpi[m.ID]
+		prev := k.Trend[len(k.Trend)-1].Value
+		if !near(k.Value, m.Value) || !near(prev, m.Previous) {
+			t.Errorf("mover %s: %v → %v, its row says %v → %v", m.ID, m.Previous, m.Value, prev, k.Value)
+		}
+	}
+
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		t.Fatal(err)

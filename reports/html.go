@@ -14,7 +14,14 @@ import (
 var templates embed.FS
 
 var pages = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"num":   formatNum,
+	"num": formatNum,
+	"val": func(v float64) string { return formatNum(&v) },
+	"signed": func(v *float64) string {
+		if v != nil && *v > 0 {
+			return "+" + formatNum(v)
+		}
+		return strings.Replace(formatNum(v), "-", "−", 1)
+	},
 	"chart": trendChart,
 	"met": func(m *bool) string {
 		switch {

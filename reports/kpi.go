@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"servicepulse/calendar"
 	"servicepulse/contracts"
 	"servicepulse/internal/fields"
 	"servicepulse/metrics"
@@ -81,4 +83,26 @@ func ContractTargets(f *contracts.File, end time.Time) metrics.Targets {
 		}
 	}
 	return t
+}
+
+// QuarterToDate is the default range of `servicepulse kpi`: the opening
+// dates from the first day of the calendar quarter now falls in, to now's
+// date, inclusive, both read in the time zone tz (an IANA name; "" is
+// calendar.DefaultZone, Asia/Shanghai). Its To is exclusive, as a Period's.
+func QuarterToDate(now time.Time, tz string) (Period, error) {
+	if tz == "" {
+		tz = calendar.DefaultZone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		if tz != calendar.DefaultZone {
+			return Period{}, fields.Errorf("TZ", strconv.Quote(tz), "unknown time zone; use an IANA name such as %q", calendar.DefaultZone)
+		}
+		loc = time.FixedZone("CST", 8*3600) // no zone database: Shanghai has had no DST since 1991
+	}
+	t := now.In(loc)
+	p := quarterOf(t.Year(), (int(t.Month())+2)/3)
+	p.To = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+	p.Label += " to date"
+	return p, nil
 }

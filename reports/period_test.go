@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,5 +75,38 @@ func TestPrevious(t *testing.T) {
 				t.Errorf("last previous period ends %v, want %v", got[len(got)-1].To, p.From)
 			}
 		})
+	}
+}
+
+// The default range of `kpi`: the quarter to date in the zone asked for,
+// Asia/Shanghai by default, so that just after midnight in Shanghai on the
+// first of a quarter it is the new quarter's first day, while in UTC it is
+// still the whole previous quarter.
+func TestQuarterToDate(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, tt := range []struct {
+		now      string
+		tz       string
+		label    string
+		from, to string // to exclusive
+	}{
+		{"2026-12-02T00:28:00Z", "", "2026-Q4 to date", "2026-10-01", "2026-12-03"},
+		{"2026-09-30T16:30:00Z", "", "2026-Q4 to date", "2026-10-01", "2026-10-02"},
+		{"2026-09-30T16:30:00Z", "Asia/Shanghai", "2026-Q4 to date", "2026-10-01", "2026-10-02"},
+		{"2026-09-30T16:30:00Z", "UTC", "2026-Q3 to date", "2026-07-01", "2026-10-01"},
+		{"2026-01-01T03:00:00Z", "America/New_York", "2025-Q4 to date", "2025-10-01", "2026-01-01"},
+	} {
+		now, _ := time.Parse(time.RFC3339, tt.now)
+		p, err := QuarterToDate(now, tt.tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Label != tt.label || !p.From.Equal(day(tt.from)) || !p.To.Equal(day(tt.to)) || p.Kind != Quarter {
+			t.Errorf("QuarterToDate(%s, %q) = %s %s … %s, want %s %s … %s", tt.now, tt.tz, p.Label,
+				p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), tt.label, tt.from, tt.to)
+		}
+	}
+	if _, err := QuarterToDate(time.Now(), "Mars/Olympus"); err == nil || !strings.Contains(err.Error(), "Mars/Olympus") {
+		t.Errorf("unknown zone: %v, want an error naming it", err)
 	}
 }

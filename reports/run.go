@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -27,6 +28,10 @@ type Config struct {
 	// Publish stores the report's values as published, so that later
 	// reports show them as reported (and restated when they change).
 	Publish bool
+	// PDF also prints the page to P.pdf with headless Chromium (an error
+	// naming the package when none is installed), installing a CJK font
+	// first when one is missing (EnsureCJKFont).
+	PDF bool
 }
 
 // Validate rejects a run that cannot be done.
@@ -62,6 +67,9 @@ func Write(ctx context.Context, conn driver.Conn, c Config, log *slog.Logger) er
 		if err != nil {
 			return err
 		}
+		if files, err = c.pdf(ctx, files, log); err != nil {
+			return err
+		}
 		log.Info("scorecard written", "period", c.Period.Label, "partner", c.Partner, "files", files)
 		return nil
 	}
@@ -77,6 +85,9 @@ func Write(ctx context.Context, conn driver.Conn, c Config, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	if files, err = c.pdf(ctx, files, log); err != nil {
+		return err
+	}
 	log.Info("report written", "period", c.Period.Label, "files", files)
 	if c.Publish {
 		id, err := Publish(ctx, conn, r, time.Now())
@@ -86,4 +97,25 @@ func Write(ctx context.Context, conn driver.Conn, c Config, log *slog.Logger) er
 		log.Info("report published", "id", id)
 	}
 	return nil
+}
+
+// pdf, with c.PDF, prints the page files[0] (P.html) to P.pdf and returns
+// files with it; without c.PDF it returns files as they are. Without
+// Chromium the error says which package to install, and that the other
+// files were written.
+func (c Config) pdf(ctx context.Context, files []string, log *slog.Logger) ([]string, error) {
+	if !c.PDF {
+		return files, nil
+	}
+	page := files[0]
+	bin, err := FindChromium()
+	if err != nil {
+		return files, fmt.Errorf("report PDF: %w (the HTML and the data are written: %s)", err, page)
+	}
+	EnsureCJKFont(ctx, log)
+	pdf := strings.TrimSuffix(page, ".html") + ".pdf"
+	if err := (Chromium{Bin: bin}).PrintPDF(ctx, page, pdf); err != nil {
+		return files, fmt.Errorf("report: %w", err)
+	}
+	return append(files, pdf), nil
 }

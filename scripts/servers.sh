@@ -1,5 +1,5 @@
 # Sourced by test.sh and bench.sh: installs what is missing (Debian's
-# ClickHouse 18.16 and ZooKeeper, npm's chdb@3.4.0), builds servicepulse, and
+# ClickHouse 18.16, ZooKeeper and Prometheus, npm's chdb@3.4.0), builds servicepulse, and
 # starts a private ClickHouse on 19000/18123 (and TLS on 19440, with users
 # that have passwords: scripts/test-tls.sh), a 2 x 2 ClickHouse cluster with
 # ZooKeeper on free ports, and the embedded broker on 19092, stopped again
@@ -23,10 +23,22 @@ if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null 2>&1; 
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper
 fi
 
+step "Prometheus for the pipeline-health test (Debian package, 2.42)"
+if ! command -v prometheus >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
+fi
+
 step "Chromium for the report's browser test (Debian package)"
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
+step "CJK fonts for the report's Chinese titles (Debian package, ~57 MB)"
+if ! fc-list :lang=zh family 2>/dev/null | grep -q .; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
 fi
 
 step "current ClickHouse through chdb (npm chdb@3.4.0)"

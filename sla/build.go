@@ -22,6 +22,10 @@ type Policy struct {
 	Terms contracts.Terms
 	Clock *calendar.Clock
 	Loc   *time.Location
+	// Repair is the clock of the repair window (clause 3.3.2), which the
+	// on-site and resolve promises count in; nil: computed from Terms, or
+	// Clock when the terms have no repair window of their own.
+	Repair *calendar.Clock
 }
 
 // Input is everything known about one request.
@@ -80,6 +84,7 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 		firstResolved *transform.ServiceEvent
 		lines         = map[string]*PartLine{}
 		lineOrder     []string
+		requested     = map[string]time.Time{} // when each line's deadline started
 	)
 	for i := range events {
 		e := &events[i]
@@ -110,6 +115,7 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 			if e.EventType == transform.PartRequested {
 				if policy != nil && l.Due.IsZero() {
 					l.Due = at.Add(time.Duration(policy.Terms.PartsDays * float64(24*time.Hour)))
+					requested[e.PartLineID] = at
 				}
 			} else if l.DeliveredAt.IsZero() {
 				l.DeliveredAt, l.FromStock = at, e.PartFromStock
@@ -161,6 +167,9 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 		r.Parts = append(r.Parts, *l)
 	}
 	slices.SortFunc(r.Parts, func(a, b PartLine) int { return cmp.Compare(a.LineID, b.LineID) })
+	if policy != nil {
+		r.PartWarn = partLineWarnings(policy.Terms, r.Parts, requested)
+	}
 
 	if policy != nil {
 		c := policy.Clock
@@ -174,8 +183,14 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 			r.PausedBH += c.Elapsed(p.From, p.To).Hours()
 		}
 		r.ReplyDue = c.Deadline(r.OpenedAt, hoursDuration(policy.Terms.ResponseHours), pauses...)
-		r.OnsiteDue = c.Deadline(r.OpenedAt, hoursDuration(policy.Terms.OnsiteHours), pauses...)
+		rc := repairClock(policy) // clause 3.3.2: on site and resolve count in the repair window (c when none)
+		r.OnsiteDue = rc.Deadline(r.OpenedAt, hoursDuration(policy.Terms.OnsiteHours), pauses...)
+		warn := hoursDuration(policy.Terms.WarnHours)
+		r.ReplyWarn = clockWarnings(c, r.OpenedAt, hoursDuration(policy.Terms.ResponseHours), warn, pauses)
+		r.OnsiteWarn = clockWarnings(rc, r.OpenedAt, hoursDuration(policy.Terms.OnsiteHours), warn, pauses)
+		r.ReplyRuns, r.OnsiteRuns = clockRuns(c, r.OpenedAt, r.ReplyDue, pauses), clockRuns(rc, r.OpenedAt, r.OnsiteDue, pauses)
 		r.ReplyBH, r.OnsiteBH, r.ResolveBH = hours(r.OpenedAt, r.RepliedAt), hours(r.OpenedAt, r.OnsiteAt), hours(r.OpenedAt, r.ResolvedAt)
+		r.OnsiteBH, r.ResolveBH = elapsedHours(rc, r.OpenedAt, r.OnsiteAt, pauses), elapsedHours(rc, r.OpenedAt, r.ResolvedAt, pauses)
 		r.Complaints = complaints(in.Feedback, func(from, to time.Time) float64 { return c.Elapsed(from, to).Hours() })
 	} else {
 		r.Complaints = complaints(in.Feedback, func(from, to time.Time) float64 { return to.Sub(from).Hours() })
@@ -193,6 +208,34 @@ var defaultZone = func() *time.Location {
 }()
 
 func hoursDuration(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
+
+// repairClock is the clock of the on-site and resolve promises: the
+// contract's repair-service window (clause 3.3.2) on its calendar and zone,
+// or the support clock when the contract gives none. Parsed terms always
+// name a valid window; a bad one (terms built by hand) keeps the support clock.
+func repairClock(p *Policy) *calendar.Clock {
+	if p.Repair != nil {
+		return p.Repair
+	}
+	if p.Terms.RepairWindow == "" || p.Terms.RepairWindow == p.Terms.Window {
+		return p.Clock
+	}
+	start, end := p.Terms.RepairHours()
+	c, err := calendar.ClockFor(p.Terms.Calendar, calendar.Window{Start: start, End: end}.String(), p.Terms.Timezone)
+	if err != nil {
+		return p.Clock
+	}
+	return c
+}
+
+// elapsedHours is the business time from from to to on c, minus pauses; 0
+// when either instant is unknown.
+func elapsedHours(c *calendar.Clock, from, to time.Time, pauses []calendar.Interval) float64 {
+	if from.IsZero() || to.IsZero() {
+		return 0
+	}
+	return c.Elapsed(from, to, pauses...).Hours()
+}
 
 func dedupe(events []transform.ServiceEvent) []transform.ServiceEvent {
 	seen := make(map[string]bool, len(events))

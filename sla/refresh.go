@@ -255,7 +255,7 @@ func (ps *Policies) For(file *contracts.File, contractID string, opened time.Tim
 	if !ok {
 		return nil, nil
 	}
-	key := terms.Calendar + "|" + terms.Window + "|" + terms.Timezone
+	key := terms.Calendar + "|" + terms.Window + "|" + terms.RepairWindow + "|" + terms.Timezone
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	p, ok := ps.clocks[key]
@@ -265,12 +265,15 @@ func (ps *Policies) For(file *contracts.File, contractID string, opened time.Tim
 			return nil, fmt.Errorf("contract %s: %w", contractID, err)
 		}
 		p = &Policy{Clock: clock, Loc: loc}
+		// Built here, once per distinct terms, not per request: a clock
+		// holds the calendar's days.
+		p.Repair = repairClock(&Policy{Terms: terms, Clock: clock})
 		if ps.clocks == nil {
 			ps.clocks = map[string]*Policy{}
 		}
 		ps.clocks[key] = p
 	}
-	return &Policy{Terms: terms, Clock: p.Clock, Loc: p.Loc}, nil
+	return &Policy{Terms: terms, Clock: p.Clock, Loc: p.Loc, Repair: p.Repair}, nil
 }
 
 // NewClock builds the business clock that terms define.

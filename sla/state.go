@@ -39,6 +39,14 @@ type Request struct {
 	OnsiteAt  time.Time
 	OnsiteDue time.Time
 	OnsiteBH  float64
+	// ReplyWarn and OnsiteWarn are when the reply and on-site promises warn
+	// (docs/warnings.md); set whenever their deadline is.
+	ReplyWarn  Warnings
+	OnsiteWarn Warnings
+	// ReplyRuns and OnsiteRuns are when their clocks run up to the deadline
+	// (Runs), for the business time left at any instant.
+	ReplyRuns  Runs
+	OnsiteRuns Runs
 	// ResolvedAt is the final resolution (the last resolved event not followed
 	// by a reopen); ResolveBH measures opening to it.
 	ResolvedAt time.Time
@@ -54,6 +62,10 @@ type Request struct {
 	IsRepeat        bool // this request came within 30 days of an earlier resolution of the serial
 
 	Parts []PartLine
+	// PartWarn are the warnings of Parts, in the same order: elapsed time
+	// from each line's request, as its calendar-day deadline counts; zero
+	// for a line whose request was not seen.
+	PartWarn []Warnings
 
 	Cause     string
 	Warranty  string
@@ -72,6 +84,15 @@ type PartLine struct {
 	Due         time.Time // requested + parts_days (calendar days)
 	DeliveredAt time.Time // zero while not delivered
 	FromStock   bool
+}
+
+// Warnings are the instants a promise warns before its deadline: when 50%
+// and 75% of its budget are used, and the contract's warn_hours before the
+// deadline (Hours; zero when warn_hours is 0). Zero: no deadline. They are
+// computed with the closed pauses, as the deadline is; while a pause is open
+// they are compared with its start, as the deadline is (metrics' clockNow).
+type Warnings struct {
+	At50, At75, Hours time.Time
 }
 
 // Complaint is one complaint about the request (clause 5.3).
@@ -109,6 +130,16 @@ var RequestStateTable = columns.NewTable("request_state",
 	columns.Time("onsite_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteAt }),
 	columns.Time("onsite_due", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteDue }),
 	columns.Field("onsite_bh", "Float64", func(r *Request) *float64 { return &r.OnsiteBH }),
+	columns.Time("reply_warn_50", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ReplyWarn.At50 }),
+	columns.Time("reply_warn_75", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ReplyWarn.At75 }),
+	columns.Time("reply_warn_hours", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ReplyWarn.Hours }),
+	columns.Time("onsite_warn_50", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteWarn.At50 }),
+	columns.Time("onsite_warn_75", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteWarn.At75 }),
+	columns.Time("onsite_warn_hours", "DateTime('UTC')", func(r *Request) *time.Time { return &r.OnsiteWarn.Hours }),
+	columns.Of("reply_runs_from", "Array(DateTime('UTC'))", func(r *Request) []time.Time { return nonNilTimes(r.ReplyRuns.From) }, nil),
+	columns.Of("reply_runs_to", "Array(DateTime('UTC'))", func(r *Request) []time.Time { return nonNilTimes(r.ReplyRuns.To) }, nil),
+	columns.Of("onsite_runs_from", "Array(DateTime('UTC'))", func(r *Request) []time.Time { return nonNilTimes(r.OnsiteRuns.From) }, nil),
+	columns.Of("onsite_runs_to", "Array(DateTime('UTC'))", func(r *Request) []time.Time { return nonNilTimes(r.OnsiteRuns.To) }, nil),
 	columns.Time("resolved_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ResolvedAt }),
 	columns.Field("resolve_bh", "Float64", func(r *Request) *float64 { return &r.ResolveBH }),
 	columns.Time("closed_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ClosedAt }),
@@ -144,6 +175,9 @@ var RequestStateTable = columns.NewTable("request_state",
 		}
 		return out
 	}, nil),
+	partWarnColumn("part_warn_50", func(w Warnings) time.Time { return w.At50 }),
+	partWarnColumn("part_warn_75", func(w Warnings) time.Time { return w.At75 }),
+	partWarnColumn("part_warn_hours", func(w Warnings) time.Time { return w.Hours }),
 
 	columns.Field("cause", "LowCardinality(String)", func(r *Request) *string { return &r.Cause }),
 	columns.Field("warranty", "LowCardinality(String)", func(r *Request) *string { return &r.Warranty }),
@@ -172,3 +206,26 @@ var RequestStateTable = columns.NewTable("request_state",
 	columns.Field("events", "UInt32", func(r *Request) *uint32 { return &r.Events }),
 	columns.Field("computed_at", "DateTime('UTC')", func(r *Request) *time.Time { return &r.ComputedAt }),
 )
+
+// partWarnColumn is one warning instant of every part line, in Parts order.
+func partWarnColumn(name string, at func(Warnings) time.Time) columns.Column[Request] {
+	return columns.Of(name, "Array(DateTime('UTC'))", func(r *Request) []time.Time {
+		out := make([]time.Time, len(r.Parts))
+		for i := range r.Parts {
+			var w Warnings
+			if i < len(r.PartWarn) {
+				w = r.PartWarn[i]
+			}
+			out[i] = columns.OrEpoch(at(w))
+		}
+		return out
+	}, nil)
+}
+
+// nonNilTimes gives the driver an empty array for no runs.
+func nonNilTimes(ts []time.Time) []time.Time {
+	if ts == nil {
+		return []time.Time{}
+	}
+	return ts
+}

@@ -196,8 +196,8 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 	if err != nil {
 		return err
 	}
-	col := addColumn.FindStringSubmatch(stmt)
-	if col == nil {
+	table, columns, ok := addedColumns(stmt)
+	if !ok {
 		for _, s := range rendered {
 			if err := m.conn.Exec(ctx, s); err != nil {
 				return err
@@ -205,32 +205,42 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 		}
 		return nil
 	}
-	table, column := col[1], col[2]
 	if m.target.Cluster == "" || !Sharded(table) {
-		return m.guarded(ctx, table, column, rendered)
+		return m.guarded(ctx, table, columns, rendered)
 	}
 	// The local tables first, then the Distributed table made again over
-	// them: each step is skipped once every shard has the column there.
-	if err := m.guarded(ctx, table+LocalSuffix, column, rendered[:1]); err != nil {
+	// them: each step is skipped once every shard has the columns there.
+	if err := m.guarded(ctx, table+LocalSuffix, columns, rendered[:1]); err != nil {
 		return err
 	}
-	return m.guarded(ctx, table, column, rendered[1:])
+	return m.guarded(ctx, table, columns, rendered[1:])
 }
 
-// guarded runs stmts unless table already has column.
-func (m *migrator) guarded(ctx context.Context, table, column string, stmts []string) error {
-	if ok, err := m.hasColumn(ctx, table, column); err != nil || ok {
+// guarded runs stmts unless table already has every one of columns. (A
+// node applies an ALTER's columns together, so a node has all or none.)
+func (m *migrator) guarded(ctx context.Context, table string, columns []string, stmts []string) error {
+	if ok, err := m.hasColumns(ctx, table, columns); err != nil || ok {
 		return err
 	}
 	for _, s := range stmts {
 		if err := m.conn.Exec(ctx, s); err != nil {
-			if ok, _ := m.hasColumn(ctx, table, column); ok {
+			if ok, _ := m.hasColumns(ctx, table, columns); ok {
 				return nil
 			}
 			return err
 		}
 	}
 	return nil
+}
+
+// hasColumns reports whether table has every one of columns (hasColumn).
+func (m *migrator) hasColumns(ctx context.Context, table string, columns []string) (bool, error) {
+	for _, c := range columns {
+		if ok, err := m.hasColumn(ctx, table, c); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // hasColumn looks the column up on the connected node or, on a cluster, on

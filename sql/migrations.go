@@ -90,23 +90,59 @@ var idempotentForms = []*regexp.Regexp{
 	// servicepulse did not create (docs/ownership.md).
 	regexp.MustCompile(`(?i)^DROP (TABLE|VIEW) IF EXISTS `),
 	regexp.MustCompile(`(?i)^ALTER TABLE \S+ MODIFY COLUMN `),
-	addColumn,
 }
 
 const idempotentHelp = "CREATE TABLE|VIEW|MATERIALIZED VIEW|DATABASE IF NOT EXISTS …, " +
 	"DROP TABLE|VIEW IF EXISTS …, ALTER TABLE t MODIFY COLUMN …, " +
-	"ALTER TABLE t ADD COLUMN c … (one change per ALTER; no IF NOT EXISTS, which 18.16 cannot parse)"
+	"ALTER TABLE t ADD COLUMN c …[, ADD COLUMN d …] (one change per ALTER, or only ADD COLUMNs; no IF NOT EXISTS, which 18.16 cannot parse)"
 
 // addColumn matches "ALTER TABLE t ADD COLUMN c …" with an unqualified table
-// and a plain column name, so Migrate can look the column up first.
-var addColumn = regexp.MustCompile(`(?i)^ALTER TABLE (\w+) ADD COLUMN (\w+) `)
+// and a plain column name, so Migrate can look the column up first; one
+// action of a several-column ALTER matches addAction.
+var (
+	addColumn = regexp.MustCompile(`(?i)^ALTER TABLE (\w+) (ADD COLUMN .*)$`)
+	addAction = regexp.MustCompile(`(?i)^ADD COLUMN (\w+) `)
+)
+
+// addedColumns returns the table and the columns of an ALTER whose every
+// action is ADD COLUMN (ok false otherwise). Several columns in one ALTER
+// are one change to ClickHouse (a node applies all or none), and on a
+// cluster one distributed DDL task instead of one per column.
+func addedColumns(stmt string) (table string, cols []string, ok bool) {
+	m := addColumn.FindStringSubmatch(stmt)
+	if m == nil {
+		return "", nil, false
+	}
+	for _, action := range topLevelSplit(m[2]) {
+		a := addAction.FindStringSubmatch(strings.TrimSpace(action))
+		if a == nil || strings.EqualFold(a[1], "IF") {
+			return "", nil, false
+		}
+		cols = append(cols, a[1])
+	}
+	return m[1], cols, true
+}
+
+// topLevelSplit cuts s at its commas outside parentheses and quotes.
+func topLevelSplit(s string) []string {
+	var parts []string
+	start := 0
+	outsideQuotes(s, func(i int, c byte, depth int) bool {
+		if c == ',' && depth == 0 {
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+		return true
+	})
+	return append(parts, s[start:])
+}
 
 // Idempotent reports whether stmt, as returned by Statements, has one of the
 // forms that can run twice with the same outcome. An ALTER must make exactly
-// one change: Migrate's check for ADD COLUMN covers one column only.
+// one change, or add columns only: Migrate checks ADD COLUMNs first.
 func Idempotent(stmt string) bool {
-	if m := addColumn.FindStringSubmatch(stmt); m != nil && strings.EqualFold(m[2], "IF") {
-		return false
+	if _, _, ok := addedColumns(stmt); ok {
+		return true
 	}
 	if strings.HasPrefix(strings.ToUpper(stmt), "ALTER ") && hasTopLevelComma(stmt) {
 		return false

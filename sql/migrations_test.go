@@ -47,9 +47,11 @@ func TestIdempotent(t *testing.T) {
 		{"CREATE TABLE t (a String) ENGINE = Log", false},
 		{"DROP TABLE t", false},
 		{"ALTER TABLE t DROP COLUMN a", false},
-		{"ALTER TABLE t ADD COLUMN IF NOT EXISTS a String", false}, // 18.16 cannot parse it
-		{"ALTER TABLE db.t ADD COLUMN a String", false},            // the column check needs an unqualified table
-		{"ALTER TABLE t ADD COLUMN a String, ADD COLUMN b String", false},
+		{"ALTER TABLE t ADD COLUMN IF NOT EXISTS a String", false},                       // 18.16 cannot parse it
+		{"ALTER TABLE db.t ADD COLUMN a String", false},                                  // the column check needs an unqualified table
+		{"ALTER TABLE t ADD COLUMN a String, ADD COLUMN b Decimal(18, 2) AFTER a", true}, // only ADD COLUMNs: each is checked
+		{"ALTER TABLE t ADD COLUMN a String, DROP COLUMN b", false},
+		{"ALTER TABLE t ADD COLUMN a String, ADD COLUMN IF NOT EXISTS b String", false},
 		{"ALTER TABLE t MODIFY COLUMN a String, DROP COLUMN b", false},
 		{"ALTER TABLE t DELETE WHERE 1", false},
 		{"INSERT INTO t (a) VALUES ('x')", false},

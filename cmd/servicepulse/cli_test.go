@@ -39,7 +39,7 @@ func TestBadInvocationsSayWhatToFix(t *testing.T) {
 		{"broker addr", []string{"broker", "--addr", "nowhere"}, `"nowhere"`},
 		{"clickhouse verb", []string{"clickhouse", "restart"}, "clickhouse start"},
 		{"stray argument", []string{"stats", "extra"}, `unexpected argument "extra"`},
-		{"kpi without range", []string{"kpi"}, "--from and --to are required"},
+		{"kpi half range", []string{"kpi", "--from", "2026-07-01"}, "--from and --to are required"},
 		{"kpi bad date", []string{"kpi", "--from", "2026-13-01", "--to", "2026-12-31"}, `--from "2026-13-01"`},
 		{"kpi reversed range", []string{"kpi", "--from", "2026-09-30", "--to", "2026-07-01"}, "is before --from"},
 		{"kpi bad grouping", []string{"kpi", "--from", "2026-07-01", "--to", "2026-09-30", "--by", "colour"}, `unknown grouping "colour"`},

@@ -8,11 +8,15 @@ import (
 	"servicepulse/metrics"
 )
 
-// runContracts handles `contracts load FILE` and `contracts check FILE`.
+// runContracts handles `contracts load FILE` and `contracts check FILE`
+// (and `contracts extract FILE`, cmd_contracts_extract.go).
 func runContracts(ctx context.Context, args []string) error {
 	verb, err := app.PickVerb("contracts", args)
 	if err != nil {
 		return err
+	}
+	if verb == "extract" {
+		return runContractsExtract(ctx, args)
 	}
 	var c cli.WarehouseFlags
 	fs := app.NewFlagSet("contracts "+verb, "FILE")

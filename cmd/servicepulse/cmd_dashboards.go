@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"net/url"
 
 	"servicepulse/dashboards"
 	"servicepulse/internal/cli"
@@ -14,16 +16,20 @@ func runDashboards(ctx context.Context, args []string) error {
 		return err
 	}
 	var (
-		logs     cli.LogFlags
-		dsn, dir string
-		dryRun   bool
-		grafana  cli.GrafanaFlags
+		logs           cli.LogFlags
+		dsn, dir, prom string
+		dryRun         bool
+		grafana        cli.GrafanaFlags
 	)
 	fs := app.NewFlagSet("dashboards "+verb, "", &logs)
 	fs.StringVar(&dsn, "datasource-url", dashboards.DefaultDatasourceDSN,
 		"ClickHouse as Grafana reaches it, clickhouse://[user[:password]@]host[:port][/database][?secure=true] (a password only through the variable)")
 	fs.Env("datasource-url", "SERVICEPULSE_DATASOURCE_URL")
 	fs.CheckLine("datasource-url", cli.NoPassword("$SERVICEPULSE_DATASOURCE_URL"))
+	fs.StringVar(&prom, "prometheus-url", dashboards.DefaultPrometheusURL,
+		"Prometheus as Grafana reaches it, http[s]://host[:port][/path], for the pipeline-health panels and the consumer-lag alert")
+	fs.Env("prometheus-url", "SERVICEPULSE_PROMETHEUS_URL")
+	fs.Check("prometheus-url", checkPrometheusURL)
 	if verb == "export" {
 		fs.StringVar(&dir, "dir", "", "write Grafana's file-provisioning tree here (required; the repository keeps it in dashboards/provisioning)")
 	} else {
@@ -45,6 +51,7 @@ func runDashboards(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	set.Prometheus.URL = prom
 	if verb == "export" {
 		if dir == "" {
 			return cli.Usagef("dashboards export: --dir is required, e.g. --dir dashboards/provisioning")
@@ -64,4 +71,18 @@ func runDashboards(ctx context.Context, args []string) error {
 		return cli.Usagef("dashboards provision: %v", fs.Invalid(err))
 	}
 	return cli.PrintResult(dashboards.Provision(ctx, cfg, set, dryRun, log))
+}
+
+// checkPrometheusURL accepts an http(s) URL with a host and no user: the
+// URL is written as it is into the exported datasource file and Grafana's
+// datasource, which have no secret field for it.
+func checkPrometheusURL(v string) error {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return errors.New("want http[s]://host[:port][/path]")
+	case u.User != nil:
+		return errors.New("no user or password: the URL is written in plain text into the datasource")
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"servicepulse/demo"
 	"servicepulse/internal/cli"
+	"servicepulse/reports"
 	"servicepulse/transform"
 )
 
@@ -23,6 +24,7 @@ func runDemo(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Dir, "dir", ".servicepulse", "working directory for a locally started ClickHouse")
 	fs.Int64Var(&cfg.Generator.Seed, "seed", 1, "random seed of the generated traffic")
 	fs.IntVar(&cfg.Generator.Tickets, "tickets", 20000, "service requests to generate")
+	fs.IntVar(&cfg.Quarters, "quarters", 1+reports.TrendPeriods, "whole quarters of history to generate, ending with the last full quarter (the report's; the others are its trend)")
 	fs.Float64Var(&cfg.Generator.BadRate, "bad-rate", 0.01, "fraction of malformed messages")
 	fs.IntVar(&cfg.Workers, "workers", 2, "ingest workers")
 	fs.BoolVar(&cfg.KeepData, "keep-data", false, "keep the demo database's earlier contents instead of starting from zero")

@@ -12,7 +12,7 @@ import (
 // year — report-P.html (self-contained, prints on A4) and report-P.json (the
 // report's data) — and with --publish stores its values as reported. With
 // --partner it writes that partner's scorecard instead, which holds no other
-// partner's id or values.
+// partner's id or values. With --pdf it also prints the page to PDF.
 func runReport(ctx context.Context, args []string) error {
 	var (
 		c            cli.WarehouseFlags
@@ -23,6 +23,7 @@ func runReport(ctx context.Context, args []string) error {
 	fs.StringVar(&period, "period", "", "2026-09 (month), 2026-Q3 (quarter) or 2026 (year) (required)")
 	fs.StringVar(&cfg.Out, "out", ".", "directory to write the files into")
 	fs.StringVar(&asOf, "as-of", "", "judge deadlines as of this RFC 3339 instant (default: now)")
+	fs.BoolVar(&cfg.PDF, "pdf", false, "also print report-P.pdf with headless Chromium (Debian package chromium; installs fonts-noto-cjk when missing and root, else warns)")
 	fs.BoolVar(&cfg.Publish, "publish", false, "store the report's values as published (later reports show them as reported)")
 	fs.StringVar(&cfg.Partner, "partner", "", "write this partner's scorecard (KPIs vs anonymised peer quartiles) instead")
 	if err := fs.Parse(args); err != nil {

@@ -41,6 +41,7 @@ func init() {
 			"migrate": {Summary: "apply pending ClickHouse migrations (safe to run twice or concurrently)", Run: runMigrate},
 			"broker":  {Summary: "run the embedded Kafka broker (development and demo only)", Run: runBroker},
 			"gen":     {Summary: "write seeded synthetic service records and feedback into Kafka", Run: runGen},
+			"import":  {Summary: "send an export's events (JSON Lines or CSV) into Kafka, each checked as ingest would; bad lines listed as file:line: reason", Run: runImport},
 			"ingest":  {Summary: "consume Kafka into ClickHouse: transform, reject to DLQ, commit after write", Run: runIngest},
 			"stats":   {Summary: "print distinct rows per table, as the KPI queries see them", Run: runStats},
 			"lag":     {Summary: "print a consumer group's committed offset, high-water mark and lag per partition (exit 1 when behind)", Run: runLag},
@@ -50,13 +51,15 @@ func init() {
 			"clickhouse": {Summary: "start or stop a local ClickHouse server (development, tests)", Run: runClickHouse, Subs: []cli.Subcommand{
 				{Name: "start", Summary: "start a local ClickHouse server in --dir, installing it if needed; prints its DSN (with --shards/--replicas: a cluster with ZooKeeper, as JSON)"},
 				{Name: "stop", Summary: "stop the local ClickHouse server or cluster whose pid files are in --dir"}}},
-			"contracts": {Summary: "check or load a contracts file (SLA terms, targets, weights) into ClickHouse", Run: runContracts, Subs: []cli.Subcommand{
+			"contracts": {Summary: "check or load a contracts file (SLA terms, targets, weights) into ClickHouse, or extract one from a signed contract", Run: runContracts, Subs: []cli.Subcommand{
 				{Name: "load", Args: "FILE", Summary: "check a contracts file and load its versions into ClickHouse"},
-				{Name: "check", Args: "FILE", Summary: "check a contracts file (YAML, terms, KPI ids) without a server"}}},
+				{Name: "check", Args: "FILE", Summary: "check a contracts file (YAML, terms, KPI ids) without a server"},
+				{Name: "extract", Args: "FILE", Summary: "read a signed copy of the contract template into a contracts file, each value with its clause and line (--check: compare with ClickHouse)"}}},
 			"dashboards": {Summary: "provision Grafana (datasource, folder, dashboards, alert rules) or export its provisioning files", Run: runDashboards, Subs: []cli.Subcommand{
 				{Name: "provision", Summary: "create or update Grafana's datasource, folder, dashboards and alert rules through its API"},
 				{Name: "export", Summary: "write Grafana's file-provisioning tree (datasource, dashboards, alert rules) into --dir"}}},
 			"breaches": {Summary: "list broken promises (late reply, on site, parts; unqualified staff; data) with clause and lateness", Run: runBreaches},
+			"request":  {Summary: "print one request's timeline: events, terms, each promise's deadline, business hours, pauses and outcome, first-time fix, feedback", Run: runRequest},
 			"kpi": {Summary: "print the catalog's KPIs for a date range (`kpi list` prints the catalog)", Run: runKPI, Subs: []cli.Subcommand{
 				{Name: "list", Summary: "print the KPI catalog: id, titles, unit, direction, target, weight, clause and formula"}}},
 			"refresh": {Summary: "bring request states (SLA outcomes, breaches) up to date with the events", Run: runRefresh},

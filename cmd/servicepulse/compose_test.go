@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -26,6 +27,7 @@ import (
 
 	"servicepulse/dashboards"
 	"servicepulse/ingest"
+	"servicepulse/internal/cli"
 	"servicepulse/internal/secrets"
 	"servicepulse/sla"
 	"servicepulse/sql"
@@ -108,7 +110,7 @@ func readCompose(t *testing.T, name string) composeFile {
 // flags and environment agree with what the CLI accepts.
 func TestComposeMatchesCLI(t *testing.T) {
 	c := readCompose(t, composeSingle)
-	for _, name := range []string{"kafka", "clickhouse", "grafana", "migrate", "ingest"} {
+	for _, name := range []string{"kafka", "clickhouse", "grafana", "prometheus", "migrate", "ingest"} {
 		svc, ok := c.Services[name]
 		if !ok {
 			t.Fatalf("service %q missing", name)
@@ -432,9 +434,7 @@ func checkKafkaLogDir(t *testing.T, name string, svc composeService) {
 // sources exist, named volumes declared.
 func checkCommon(t *testing.T, file string, c composeFile) {
 	t.Helper()
-	if !strings.Contains(c.Services["grafana"].Environment["GF_INSTALL_PLUGINS"], "grafana-clickhouse-datasource") {
-		t.Errorf("%s: grafana does not install the ClickHouse datasource plugin", file)
-	}
+	checkGrafanaPlugin(t, file, c)
 	var ds struct {
 		Datasources []struct {
 			JSONData struct {
@@ -474,6 +474,213 @@ func checkMounts(t *testing.T, file string, c composeFile) {
 				}
 			} else if _, ok := c.Volumes[src]; !ok {
 				t.Errorf("%s: service %s mounts volume %q, which is not declared", file, name, src)
+			}
+		}
+	}
+}
+
+// checkGrafanaPlugin checks that Grafana installs the ClickHouse plugin the
+// way Grafana 11.5+ reads (plugins.preinstall, GF_PLUGINS_PREINSTALL), and
+// that no service uses the deprecated GF_INSTALL_PLUGINS.
+func checkGrafanaPlugin(t *testing.T, file string, c composeFile) {
+	t.Helper()
+	// A comma-separated list of id[@version][@url].
+	plugins := strings.Split(c.Services["grafana"].Environment["GF_PLUGINS_PREINSTALL"], ",")
+	if !slices.ContainsFunc(plugins, func(p string) bool {
+		id, _, _ := strings.Cut(strings.TrimSpace(p), "@")
+		return id == dashboards.PluginID
+	}) {
+		t.Errorf("%s: grafana does not install %s through GF_PLUGINS_PREINSTALL", file, dashboards.PluginID)
+	}
+	for name, svc := range c.Services {
+		if _, ok := svc.Environment["GF_INSTALL_PLUGINS"]; ok {
+			t.Errorf("%s: service %s sets GF_INSTALL_PLUGINS, deprecated since Grafana 11.5: use GF_PLUGINS_PREINSTALL", file, name)
+		}
+	}
+}
+
+// composeFiles are every compose file of the repository.
+var composeFiles = []string{composeSingle, composeCluster, composeSecured}
+
+// prometheusDatasourceFile is the Prometheus datasource's file in the
+// directory Grafana provisions datasources from (`dashboards export` writes
+// it to dashboards/provisioning/datasources).
+const prometheusDatasourceFile = "servicepulse-prometheus.yaml"
+
+// TestComposePrometheus: every compose file with Grafana runs Prometheus,
+// scraping every ingest service's /metrics, and gives Grafana the
+// Prometheus datasource the pipeline-health panels and the lag alert name.
+func TestComposePrometheus(t *testing.T) {
+	for _, file := range composeFiles {
+		t.Run(file, func(t *testing.T) {
+			c := readCompose(t, file)
+			if _, ok := c.Services["grafana"]; !ok {
+				t.Skipf("%s has no Grafana", file)
+			}
+			checkPrometheus(t, file, c)
+		})
+	}
+}
+
+// prometheusConfig is the part of a Prometheus configuration checked here.
+type prometheusConfig struct {
+	Global struct {
+		ScrapeInterval string `yaml:"scrape_interval"`
+	} `yaml:"global"`
+	ScrapeConfigs []struct {
+		JobName       string `yaml:"job_name"`
+		Scheme        string `yaml:"scheme"`
+		MetricsPath   string `yaml:"metrics_path"`
+		StaticConfigs []struct {
+			Targets []string `yaml:"targets"`
+		} `yaml:"static_configs"`
+	} `yaml:"scrape_configs"`
+}
+
+// checkPrometheus checks the prometheus service of c: it reads the config
+// it mounts, which scrapes host:port of --listen of every ingest service,
+// keeps its data in a named volume and has a health check Grafana waits
+// for; and Grafana's datasources directory holds the Prometheus datasource
+// that `dashboards export --prometheus-url` writes for the URL of that
+// service, scraped as often as the datasource says.
+func checkPrometheus(t *testing.T, file string, c composeFile) {
+	t.Helper()
+	p, ok := c.Services["prometheus"]
+	if !ok || !strings.HasPrefix(p.Image, "prom/prometheus:") || p.Healthcheck == nil {
+		t.Fatalf("%s has Grafana but no prometheus service of the prom/prometheus image with a health check", file)
+	}
+	m := p.mounts()
+	if _, ok := c.Volumes[m[flagValue(p.Command, "--storage.tsdb.path")]]; !ok {
+		t.Errorf("%s: prometheus keeps its data (--storage.tsdb.path) in no named volume", file)
+	}
+	if c.Services["grafana"].DependsOn["prometheus"].Condition != "service_healthy" {
+		t.Errorf("%s: grafana does not wait for prometheus to be healthy", file)
+	}
+	src := m[flagValue(p.Command, "--config.file")]
+	var conf prometheusConfig
+	raw, err := os.ReadFile(filepath.Join(repoRoot, src))
+	if err == nil {
+		err = yaml.Unmarshal(raw, &conf)
+	}
+	if !strings.HasPrefix(src, "./") || err != nil {
+		t.Fatalf("%s: prometheus's --config.file is not a file of the repository it mounts (%q): %v", file, src, err)
+	}
+	var targets, want []string
+	for _, sc := range conf.ScrapeConfigs {
+		if (sc.Scheme != "" && sc.Scheme != "http") || (sc.MetricsPath != "" && sc.MetricsPath != "/metrics") {
+			t.Errorf("%s: job %s scrapes %s://…%s: ingest serves plain HTTP /metrics", src, sc.JobName, sc.Scheme, sc.MetricsPath)
+		}
+		for _, st := range sc.StaticConfigs {
+			targets = append(targets, st.Targets...)
+		}
+	}
+	for name, svc := range c.Services {
+		if svc.Build != nil && len(svc.Command) > 0 && svc.Command[0] == "ingest" {
+			listen := flagValue(svc.Command, "--listen")
+			want = append(want, name+":"+listen[strings.LastIndex(listen, ":")+1:])
+		}
+	}
+	if len(want) == 0 || !sameSet(targets, want) {
+		t.Errorf("%s: prometheus (%s) scrapes %v, want every ingest service's --listen %v", file, src, targets, want)
+	}
+
+	dsFile := filepath.Join(c.Services["grafana"].mounts()[dashboards.ProvisioningMount+"/datasources"], prometheusDatasourceFile)
+	ours := readDatasources(t, dsFile)
+	if len(ours) != 1 || ours[0]["uid"] != dashboards.PrometheusUID || ours[0]["type"] != dashboards.PrometheusType {
+		t.Fatalf("%s: Grafana's %s is not one datasource of uid %s, type %s: %v", file, dsFile, dashboards.PrometheusUID, dashboards.PrometheusType, ours)
+	}
+	u, err := url.Parse(fmt.Sprint(ours[0]["url"]))
+	listen := flagValue(p.Command, "--web.listen-address")
+	if listen == "" {
+		listen = ":9090" // Prometheus's default
+	}
+	// Plain HTTP at the root: the service has no TLS and no --web.route-prefix.
+	if err != nil || u.Scheme != "http" || u.Hostname() != "prometheus" || u.Port() != listen[strings.LastIndex(listen, ":")+1:] || strings.Trim(u.Path, "/") != "" {
+		t.Errorf("%s: %s points at %v, want http://prometheus:%s, the prometheus service", file, dsFile, ours[0]["url"], listen[strings.LastIndex(listen, ":")+1:])
+	}
+	if jd, _ := ours[0]["jsonData"].(map[string]any); jd["timeInterval"] != conf.Global.ScrapeInterval {
+		t.Errorf("%s: timeInterval %v, but %s scrapes every %s: rate windows would not fit", dsFile, jd["timeInterval"], src, conf.Global.ScrapeInterval)
+	}
+	dir := t.TempDir()
+	if err := runQuiet([]string{"dashboards", "export", "--dir", dir, "--log-level", "error", "--prometheus-url", u.String()}); err != nil {
+		t.Fatal(err)
+	}
+	exported := readDatasources(t, filepath.Join(dir, "datasources", prometheusDatasourceFile))
+	if !reflect.DeepEqual(ours, exported) {
+		t.Errorf("%s: %s is not what `dashboards export --prometheus-url %s` writes:\n got %v\nwant %v", file, dsFile, u, ours, exported)
+	}
+}
+
+// readDatasources reads the datasources of a provisioning file (a path of
+// the repository, or absolute).
+func readDatasources(t *testing.T, name string) []map[string]any {
+	t.Helper()
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(repoRoot, name)
+	}
+	var f struct {
+		Datasources []map[string]any `yaml:"datasources"`
+	}
+	raw, err := os.ReadFile(name)
+	if err == nil {
+		err = yaml.Unmarshal(raw, &f)
+	}
+	if err != nil {
+		t.Fatalf("read %s: %v", name, err)
+	}
+	return f.Datasources
+}
+
+// runQuiet runs the CLI with its stdout discarded.
+func runQuiet(args []string) error {
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+	stdout := os.Stdout
+	os.Stdout = devnull
+	defer func() { os.Stdout = stdout }()
+	return app.Run(context.Background(), args)
+}
+
+// TestFlagsDashboardsPrometheusURL: --prometheus-url, or
+// $SERVICEPULSE_PROMETHEUS_URL when the line does not set it, is the URL of
+// the exported Prometheus datasource; one that is not http(s)://host or
+// carries a user is a usage error, with the password masked.
+func TestFlagsDashboardsPrometheusURL(t *testing.T) {
+	export := func(args ...string) any {
+		t.Helper()
+		dir := t.TempDir()
+		if err := runQuiet(append([]string{"dashboards", "export", "--dir", dir, "--log-level", "error"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		return readDatasources(t, filepath.Join(dir, "datasources", prometheusDatasourceFile))[0]["url"]
+	}
+	t.Setenv("SERVICEPULSE_PROMETHEUS_URL", "")
+	if got := export(); got != dashboards.DefaultPrometheusURL {
+		t.Errorf("default URL %v, want %s", got, dashboards.DefaultPrometheusURL)
+	}
+	if got := export("--prometheus-url", "https://prom.example:9443/prefix"); got != "https://prom.example:9443/prefix" {
+		t.Errorf("--prometheus-url https://prom.example:9443/prefix exported %v", got)
+	}
+	t.Setenv("SERVICEPULSE_PROMETHEUS_URL", "http://prom-env:9090")
+	if got := export(); got != "http://prom-env:9090" {
+		t.Errorf("$SERVICEPULSE_PROMETHEUS_URL http://prom-env:9090 exported %v", got)
+	}
+	if got := export("--prometheus-url", "http://prom-line:9090"); got != "http://prom-line:9090" {
+		t.Errorf("the command line should win over the variable: exported %v", got)
+	}
+	// Without --grafana-url, provision would fail after parsing with a usage
+	// error of its own: only the check names --prometheus-url.
+	t.Setenv("SERVICEPULSE_PROMETHEUS_URL", "")
+	t.Setenv("GRAFANA_URL", "")
+	for _, bad := range []string{"prometheus:9090", "ftp://prometheus:9090", "http://", "http://u:s3cret@prometheus:9090"} {
+		for _, args := range [][]string{{"export", "--dir", t.TempDir()}, {"provision"}} {
+			err := runQuiet(append([]string{"dashboards"}, append(args, "--prometheus-url", bad)...))
+			var u cli.UsageError
+			if !errors.As(err, &u) || !strings.Contains(err.Error(), "--prometheus-url") || strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("dashboards %s --prometheus-url %q: %v, want a usage error naming the flag, no password", args[0], bad, err)
 			}
 		}
 	}
@@ -694,6 +901,7 @@ func TestComposeSecuredMatchesCLI(t *testing.T) {
 	made := makeSecrets(t)
 	checkSecrets(t, c, made)
 	checkMounts(t, composeSecured, c)
+	checkGrafanaPlugin(t, composeSecured, c)
 	checkNoSecretInCompose(t, c)
 	users := readSecuredUsers(t)
 	checkClickHouseSecured(t, c, users, made)

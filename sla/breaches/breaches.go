@@ -124,7 +124,7 @@ func listKind(ctx context.Context, conn driver.Conn, k kind, scope metrics.Scope
 			if end.IsZero() {
 				end = asOf
 			}
-			if b.LateHours, err = lateHours(terms, policies, b.ContractID, b.OpenedAt, b.Deadline, end); err != nil {
+			if b.LateHours, err = lateHours(terms, policies, b.ContractID, b.OpenedAt, b.Deadline, end, k.name == "late_onsite"); err != nil {
 				return nil, err
 			}
 		}
@@ -141,11 +141,15 @@ func orZero(t time.Time) time.Time {
 }
 
 // lateHours measures deadline → end on the business clock of the terms in
-// force when the request was opened (wall-clock hours if there are none).
-func lateHours(terms *contracts.File, policies *sla.Policies, contract string, opened, deadline, end time.Time) (float64, error) {
+// force when the request was opened (wall-clock hours if there are none):
+// the repair window's for on site (clause 3.3.2), as its deadline is.
+func lateHours(terms *contracts.File, policies *sla.Policies, contract string, opened, deadline, end time.Time, onsite bool) (float64, error) {
 	p, err := policies.For(terms, contract, opened)
 	if err != nil || p == nil {
 		return end.Sub(deadline).Hours(), err
+	}
+	if onsite {
+		return p.RepairClock().Elapsed(deadline, end).Hours(), nil
 	}
 	return p.Clock.Elapsed(deadline, end).Hours(), nil
 }
