@@ -21,6 +21,7 @@ func TestIntegrationContractTermsOnCurrentClickHouse(t *testing.T) {
 	const wantCols = "contract_id\tString\neffective_from\tDateTime('UTC')\nname\tString\n" +
 		"response_hours\tFloat64\nonsite_hours\tFloat64\nparts_days\tFloat64\n" +
 		"warranty_years\tUInt8\nextension_years\tUInt8\ncalendar\tString\nsupport_window\tString\n" +
+		"repair_window\tString\nhotline\tString\nonline_channel\tString\n" +
 		"timezone\tString\npause_reasons\tArray(String)\nfee_call_out\tDecimal(18, 2)\n" +
 		"fee_hourly\tDecimal(18, 2)\nparts_markup_percent\tDecimal(18, 2)\n" +
 		"target_kpis\tArray(String)\ntarget_values\tArray(Float64)\n" +

@@ -11,7 +11,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"servicepulse/contracts"
-	"servicepulse/metrics"
 	"servicepulse/sla/breaches"
 )
 
@@ -24,15 +23,7 @@ func ListAtRisk(ctx context.Context, conn driver.Conn, c BreachesConfig) ([]brea
 	if err != nil {
 		return nil, fmt.Errorf("at risk: %w", err)
 	}
-	q := c.Query
-	q.Filter = map[metrics.Dimension]string{}
-	if c.Partner != "" {
-		q.Filter[metrics.ByPartner] = c.Partner
-	}
-	if c.Contract != "" {
-		q.Filter[metrics.ByContract] = c.Contract
-	}
-	list, err := breaches.AtRisk(ctx, conn, q, terms)
+	list, err := breaches.AtRisk(ctx, conn, c.filtered(), terms)
 	if err != nil {
 		return nil, fmt.Errorf("at risk: %w", err)
 	}

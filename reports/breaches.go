@@ -41,13 +41,8 @@ func (c BreachesConfig) Validate() error {
 	return c.Query.Validate()
 }
 
-// ListBreaches lists the breaches c asks for, measured on the contracts in
-// ClickHouse; equal lateness keeps the listing's order.
-func ListBreaches(ctx context.Context, conn driver.Conn, c BreachesConfig) ([]breaches.Breach, error) {
-	terms, err := contracts.Read(ctx, conn)
-	if err != nil {
-		return nil, fmt.Errorf("breaches: %w", err)
-	}
+// filtered is c.Query narrowed to c.Partner and c.Contract.
+func (c BreachesConfig) filtered() metrics.Query {
 	q := c.Query
 	q.Filter = map[metrics.Dimension]string{}
 	if c.Partner != "" {
@@ -56,7 +51,17 @@ func ListBreaches(ctx context.Context, conn driver.Conn, c BreachesConfig) ([]br
 	if c.Contract != "" {
 		q.Filter[metrics.ByContract] = c.Contract
 	}
-	list, err := breaches.List(ctx, conn, q, terms)
+	return q
+}
+
+// ListBreaches lists the breaches c asks for, measured on the contracts in
+// ClickHouse; equal lateness keeps the listing's order.
+func ListBreaches(ctx context.Context, conn driver.Conn, c BreachesConfig) ([]breaches.Breach, error) {
+	terms, err := contracts.Read(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("breaches: %w", err)
+	}
+	list, err := breaches.List(ctx, conn, c.filtered(), terms)
 	if err != nil {
 		return nil, fmt.Errorf("breaches: %w", err)
 	}

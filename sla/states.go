@@ -50,28 +50,16 @@ type StateBuild struct {
 // same opened_date month when ClickHouse collapses them (ReplacingMergeTree),
 // but a row in another month stays, which the Refresher removes.
 func BuildStates(ctx context.Context, b StateBuild, ids []string) ([]Request, Result, error) {
-	var res Result
-	if len(ids) == 0 {
-		return nil, res, nil
+	states, res, err := States(ctx, b, ids)
+	if err != nil {
+		return nil, res, err
 	}
 	b = b.withDefaults()
-	states := make([]Request, 0, len(ids))
-	for chunk := range slices.Chunk(ids, b.LoadChunk) {
-		inputs, err := b.Load(ctx, chunk)
-		if err != nil {
-			return nil, res, err
-		}
-		if states, err = b.build(states, inputs, chunk, &res); err != nil {
-			return nil, res, err
-		}
-	}
-	MarkRepeats(states)
 	for chunk := range slices.Chunk(states, b.WriteChunk) {
 		if err := WriteStates(ctx, b.Conn, chunk); err != nil {
 			return nil, res, err
 		}
 	}
-	res.Requests = len(states)
 	return states, res, nil
 }
 

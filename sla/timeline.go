@@ -33,7 +33,7 @@ func States(ctx context.Context, b StateBuild, ids []string) ([]Request, Result,
 		return nil, res, nil
 	}
 	b = b.withDefaults()
-	var states []Request
+	states := make([]Request, 0, len(ids))
 	for chunk := range slices.Chunk(ids, b.LoadChunk) {
 		inputs, err := b.Load(ctx, chunk)
 		if err != nil {
