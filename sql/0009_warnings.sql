@@ -14,6 +14,11 @@
 -- refresher rebuilds them (servicepulse refresh --all).
 ALTER TABLE contract_terms ADD COLUMN warn_hours Float64 DEFAULT 2;
 
+-- A row built before this migration reads its part_warn_* as epoch 0 per
+-- part line (the DEFAULT, which ClickHouse computes on read for parts
+-- written without the column): the queries that zip them with part_due
+-- (ARRAY JOIN, arrayCount) need arrays of the same length, and an empty
+-- one would fail the whole KPI query until `refresh --all`.
 -- One ALTER for all of request_state's columns: on a cluster it is one
 -- distributed DDL task on request_state_local, not thirteen. ClickHouse
 -- 18.16's DDL worker can die on an ON CLUSTER ALTER of a Replicated table
@@ -32,6 +37,6 @@ ALTER TABLE request_state
     ADD COLUMN reply_runs_to Array(DateTime('UTC')) AFTER reply_runs_from,
     ADD COLUMN onsite_runs_from Array(DateTime('UTC')) AFTER reply_runs_to,
     ADD COLUMN onsite_runs_to Array(DateTime('UTC')) AFTER onsite_runs_from,
-    ADD COLUMN part_warn_50 Array(DateTime('UTC')) AFTER part_from_stock,
-    ADD COLUMN part_warn_75 Array(DateTime('UTC')) AFTER part_warn_50,
-    ADD COLUMN part_warn_hours Array(DateTime('UTC')) AFTER part_warn_75
+    ADD COLUMN part_warn_50 Array(DateTime('UTC')) DEFAULT arrayMap(x -> toDateTime(0, 'UTC'), part_due) AFTER part_from_stock,
+    ADD COLUMN part_warn_75 Array(DateTime('UTC')) DEFAULT arrayMap(x -> toDateTime(0, 'UTC'), part_due) AFTER part_warn_50,
+    ADD COLUMN part_warn_hours Array(DateTime('UTC')) DEFAULT arrayMap(x -> toDateTime(0, 'UTC'), part_due) AFTER part_warn_75

@@ -82,40 +82,63 @@ func milestone(name string) metrics.Milestone {
 // unqualified_staff, data_leak and then by deadline, with how late each is
 // under terms (the contracts in ClickHouse).
 func List(ctx context.Context, conn driver.Conn, q metrics.Query, terms *contracts.File) ([]Breach, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	scope := q.Scope()
 	var out []Breach
-	var policies sla.Policies
-	for _, k := range kinds {
-		list, err := listKind(ctx, conn, k, scope, q.AsOf, terms, &policies)
-		if err != nil {
-			return nil, fmt.Errorf("list %s breaches: %w", k.name, err)
-		}
-		slices.SortFunc(list, func(a, b Breach) int {
+	start := 0
+	err := each(ctx, conn, q, terms, func(b *Breach) error {
+		out = append(out, *b)
+		return nil
+	}, func() {
+		slices.SortFunc(out[start:], func(a, b Breach) int {
 			return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.RequestID, b.RequestID))
 		})
-		out = append(out, list...)
+		start = len(out)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// listKind runs k's query over scope and measures each breach up to its
+// Each calls fn with every breach List would return, kind by kind but in
+// no order within a kind, without holding them: a quarter over millions of
+// requests has hundreds of thousands of breaches, and a caller that keeps
+// a summary (the report's worst per clause) needs none of them afterwards.
+// fn must not keep b; an error from fn stops the walk and is returned.
+func Each(ctx context.Context, conn driver.Conn, q metrics.Query, terms *contracts.File, fn func(b *Breach) error) error {
+	return each(ctx, conn, q, terms, fn, func() {})
+}
+
+// each is Each with a call after each kind.
+func each(ctx context.Context, conn driver.Conn, q metrics.Query, terms *contracts.File, fn func(b *Breach) error, kindDone func()) error {
+	if err := q.Validate(); err != nil {
+		return err
+	}
+	scope := q.Scope()
+	var policies sla.Policies
+	for _, k := range kinds {
+		if err := eachOfKind(ctx, conn, k, scope, q.AsOf, terms, &policies, fn); err != nil {
+			return fmt.Errorf("list %s breaches: %w", k.name, err)
+		}
+		kindDone()
+	}
+	return nil
+}
+
+// eachOfKind runs k's query over scope and measures each breach up to its
 // Done, or to asOf while it is not kept.
-func listKind(ctx context.Context, conn driver.Conn, k kind, scope metrics.Scope, asOf time.Time,
-	terms *contracts.File, policies *sla.Policies) ([]Breach, error) {
+func eachOfKind(ctx context.Context, conn driver.Conn, k kind, scope metrics.Scope, asOf time.Time,
+	terms *contracts.File, policies *sla.Policies, fn func(b *Breach) error) error {
 	rows, err := conn.Query(ctx, k.sql(scope))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var list []Breach
+	var b Breach
 	for rows.Next() {
-		b := Breach{Kind: k.name, Clause: k.clause}
+		b = Breach{Kind: k.name, Clause: k.clause}
 		var n uint64
 		if err := rows.Scan(&b.RequestID, &b.PartnerID, &b.ContractID, &b.OpenedAt, &b.Deadline, &b.Done, &n); err != nil {
-			return nil, err
+			return err
 		}
 		b.Count = int(n)
 		b.Deadline, b.Done = orZero(b.Deadline), orZero(b.Done)
@@ -125,12 +148,14 @@ func listKind(ctx context.Context, conn driver.Conn, k kind, scope metrics.Scope
 				end = asOf
 			}
 			if b.LateHours, err = lateHours(terms, policies, b.ContractID, b.OpenedAt, b.Deadline, end, k.name == "late_onsite"); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		list = append(list, b)
+		if err := fn(&b); err != nil {
+			return err
+		}
 	}
-	return list, rows.Err()
+	return rows.Err()
 }
 
 func orZero(t time.Time) time.Time {
