@@ -31,6 +31,12 @@ type Refresher struct {
 	Margin time.Duration
 	// Chunk is how many request ids one lookup query names. Default: 2000.
 	Chunk int
+	// Batch is about how many requests one build holds at once: a refresh of
+	// more is cut into batches along product serials (requests on one serial
+	// stay together, since repeats are judged among them). It bounds the
+	// refresher's memory: the states of a backfill's final refresh of
+	// 1,000,000 requests held 1.23 GB at once. Default: 20000.
+	Batch int
 	// Settle is how long a refresh that Committed asked for waits after the
 	// previous refresh ended, so a stream of commits does not rebuild the
 	// same recent requests back to back. Default: 1s.
@@ -47,7 +53,7 @@ type Refresher struct {
 
 // NewRefresher returns a refresher writing through conn.
 func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
-	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000,
+	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000, Batch: 20000,
 		Settle: time.Second, kick: make(chan struct{}, 1)}
 }
 
@@ -209,32 +215,139 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 
 // rebuild builds and writes the states of exactly the given requests, which
 // must include every request on their serials, and deletes their rows left in
-// another month.
+// another month; Batch requests at a time.
 func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
+	var res Result
 	if len(all) == 0 {
-		return Result{}, nil
+		return res, nil
 	}
 	file, err := contracts.Read(ctx, r.conn)
 	if err != nil {
-		return Result{}, fmt.Errorf("read contract terms: %w", err)
+		return res, fmt.Errorf("read contract terms: %w", err)
 	}
-	states, res, err := BuildStates(ctx, StateBuild{
-		Conn: r.conn, Terms: file, Policies: &r.policies, AsOf: r.Now().UTC(), LoadChunk: r.Chunk,
-	}, all)
+	batches, err := r.batches(ctx, all)
 	if err != nil {
 		return res, err
 	}
-	// Looked up after the write: the new rows are in their own month, which
-	// staleRows leaves out, so it finds the same rows it would have before.
-	stale, err := r.staleRows(ctx, states)
-	if err != nil {
-		return res, err
-	}
-	if err := r.deleteStale(ctx, stale); err != nil {
-		return res, err
+	for i, batch := range batches {
+		states, got, err := BuildStates(ctx, StateBuild{
+			Conn: r.conn, Terms: file, Policies: &r.policies, AsOf: r.Now().UTC(), LoadChunk: r.Chunk,
+		}, batch)
+		res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
+		if err != nil {
+			return res, err
+		}
+		// Looked up after the write: the new rows are in their own month,
+		// which staleRows leaves out, so it finds the same rows it would
+		// have before.
+		stale, err := r.staleRows(ctx, states)
+		if err != nil {
+			return res, err
+		}
+		if err := r.deleteStale(ctx, stale); err != nil {
+			return res, err
+		}
+		if len(batches) > 1 {
+			r.log.Info("request states refreshed: batch done", "batch", i+1, "of", len(batches), "requests", res.Requests)
+		}
 	}
 	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
 	return res, nil
+}
+
+// serialsOf lists the product serials of the listed requests' creation
+// events (%s: a metrics.QuoteList), all of them: a request re-created with
+// another serial is tied to both.
+const serialsOf = `SELECT DISTINCT request_id, product_serial FROM service_events
+	WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s)`
+
+// allSerials is serialsOf for every request; batches keeps those it asked
+// for.
+const allSerials = `SELECT DISTINCT request_id, product_serial FROM service_events
+	WHERE event_type = 'request_created' AND product_serial != ''`
+
+// batches cuts ids into batches of about Batch requests, keeping together
+// the requests tied by a product serial, directly or through others (a
+// union-find over the serials of their creation events). One batch when
+// ids are few: no lookup at all.
+func (r *Refresher) batches(ctx context.Context, ids []string) ([][]string, error) {
+	if r.Batch <= 0 || len(ids) <= r.Batch {
+		return [][]string{ids}, nil
+	}
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+	}
+	parent := make([]int, len(ids))
+	for i := range parent {
+		parent[i] = i
+	}
+	var root func(i int) int
+	root = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	first := map[string]int{} // serial → a request on it
+	// Many ids (a backfill's final refresh, refresh --all): one scan of the
+	// creation events costs less than a lookup per chunk of ids (measured:
+	// 100 lookups for 200,000 requests added 6 s to a 16 s refresh).
+	queries := []string{}
+	if len(ids) > 20*r.Chunk {
+		queries = append(queries, allSerials)
+	} else {
+		for chunk := range slices.Chunk(ids, r.Chunk) {
+			queries = append(queries, fmt.Sprintf(serialsOf, metrics.QuoteList(chunk)))
+		}
+	}
+	for _, q := range queries {
+		rows, err := r.conn.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("find the serials of requests: %w", err)
+		}
+		for rows.Next() {
+			var id, serial string
+			if err := rows.Scan(&id, &serial); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find the serials of requests: %w", err)
+			}
+			i, ok := index[id]
+			if !ok {
+				continue
+			}
+			if j, seen := first[serial]; seen {
+				parent[root(i)] = root(j)
+			} else {
+				first[serial] = i
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("find the serials of requests: %w", err)
+		}
+	}
+	// Each group in the order its first request comes in ids; groups fill
+	// batches up to Batch (a larger group is a batch of its own).
+	groups := map[int][]string{}
+	var order []int
+	for i, id := range ids {
+		g := root(i)
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], id)
+	}
+	var out [][]string
+	var cur []string
+	for _, g := range order {
+		if len(cur) > 0 && len(cur)+len(groups[g]) > r.Batch {
+			out, cur = append(out, cur), nil
+		}
+		cur = append(cur, groups[g]...)
+	}
+	return append(out, cur), nil
 }
 
 // Policies finds the terms in force when a request was opened, with the
