@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"servicepulse/internal/pipelinetest"
 	"servicepulse/internal/testenv"
 	"servicepulse/metrics"
 	"servicepulse/sql"
@@ -58,17 +59,8 @@ func TestIntegrationEachKPIAloneRuns(t *testing.T) {
 // an empty part_warn_50 beside a one-line part_due failed the whole KPI
 // query (arrayCount: "Arrays passed to arrayCount must have equal size").
 func TestIntegrationKPIsRunOverStatesFromBeforeWarnings(t *testing.T) {
-	dsn, _ := testenv.FreshDatabase(t)
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	conn, err := warehouse.Open(ctx, warehouse.ConfigFor(dsn), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := sql.Migrate(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
+	conn := pipelinetest.Migrated(t, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := conn.Exec(ctx, `INSERT INTO request_state (request_id, contract_id, partner_id, opened_at, opened_date, status,
 		part_due, part_delivered_at, part_from_stock, computed_at)
 		SELECT 'R1', 'CT-T', 'PT-A', toDateTime('2026-09-10 02:00:00', 'UTC'), toDate('2026-09-10'), 'open',
