@@ -2,10 +2,7 @@ package reports_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -16,43 +13,14 @@ import (
 // BenchmarkIntegrationQuarterReport builds the report of 2026-Q3 over
 // synthetic request states written straight into request_state (default 10
 // million requests over 2026-03 … 2026-09, so the trend quarters have data
-// too; SERVICEPULSE_BENCH_REQUESTS overrides). Target: under 30 s per report.
+// too; SERVICEPULSE_BENCH_REQUESTS overrides). Target ([5/7]): under 15 s
+// per report, under 1 GB allocated.
 func BenchmarkIntegrationQuarterReport(b *testing.B) {
-	n := 10_000_000
-	if s := os.Getenv("SERVICEPULSE_BENCH_REQUESTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("SERVICEPULSE_BENCH_REQUESTS %q: %v", s, err)
-		}
-	}
+	n := pipelinetest.BenchRequests(b)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(pipelinetest.LogSink(b), nil))
 	conn := pipelinetest.Migrated(b, "", log)
-	// Request k opens at 2026-03-01 + k × (214 days ÷ n); 20 partners, 2
-	// contracts; reply after 0–5 h (due 4 h), on site after 0–11 h (due 8 h),
-	// 90 % resolved, a part line on every 10th, a survey on every 3rd.
-	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Unix()
-	step := float64(214*24*3600) / float64(n)
-	fill := fmt.Sprintf(`INSERT INTO request_state (request_id, contract_id, partner_id, channel, region, opened_at, opened_date, status,
-  replied_at, reply_due, reply_bh, onsite_at, onsite_due, onsite_bh, resolved_at, resolve_bh, visits, certified_visits,
-  first_visit_fix, repeat_within_30d, part_due, part_delivered_at, part_from_stock, cause, warranty, csat, nps, ces, complaints, computed_at)
-SELECT concat('R', toString(number)), if(number %% 2 = 0, 'CT-T', 'CT-24'), concat('PT-', toString(number %% 20)), 'phone', 'East',
-  toDateTime(%d + toUInt32(number * %f), 'UTC') AS o, toDate(o), if(number %% 10 = 0, 'open', 'closed'),
-  o + 3600 * (number %% 6), o + 4 * 3600, toFloat64(number %% 6),
-  o + 3600 * (number %% 12), o + 8 * 3600, toFloat64(number %% 12),
-  if(number %% 10 = 0, toDateTime(0, 'UTC'), o + 3600 * (number %% 48 + 12)), toFloat64(number %% 48 + 12),
-  toUInt16(1), toUInt16(if(number %% 17 = 0, 0, 1)), toUInt8(number %% 7 != 0), toUInt8(number %% 23 = 0),
-  if(number %% 10 = 1, [o + 86400], emptyArrayDateTime()), if(number %% 10 = 1, [o + 3600 * (number %% 40)], emptyArrayDateTime()),
-  if(number %% 10 = 1, [toUInt8(1)], emptyArrayUInt8()),
-  arrayElement(['product_quality', 'user_misuse', 'wear', 'force_majeure'], number %% 4 + 1), 'in_warranty',
-  toInt8(if(number %% 3 = 0, number %% 5 + 1, 0)), toInt8(if(number %% 3 = 0, number %% 11, -1)), toInt8(if(number %% 3 = 0, number %% 7 + 1, 0)),
-  toUInt16(number %% 50 = 0), now()
-FROM system.numbers LIMIT %d`, start, step, n)
-	t0 := time.Now()
-	if err := conn.Exec(ctx, fill); err != nil {
-		b.Fatalf("fill request_state: %v", err)
-	}
-	b.Logf("filled %d request states in %s", n, time.Since(t0).Round(time.Millisecond))
+	pipelinetest.FillStates(b, conn, n, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), 214)
 	p, _ := reports.ParsePeriod("2026-Q3")
 	asOf := time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)
 	b.ResetTimer()
