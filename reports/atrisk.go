@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -32,15 +33,7 @@ func ListAtRisk(ctx context.Context, conn driver.Conn, c BreachesConfig) ([]brea
 	}
 	// Business and elapsed hours left compare as hours: the listing is one
 	// queue of what falls due first on its own clock.
-	slices.SortStableFunc(list, func(a, b breaches.Risk) int {
-		switch {
-		case a.LeftHours < b.LeftHours:
-			return -1
-		case a.LeftHours > b.LeftHours:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(list, func(a, b breaches.Risk) int { return cmp.Compare(a.LeftHours, b.LeftHours) })
 	if c.Limit > 0 && len(list) > c.Limit {
 		list = list[:c.Limit]
 	}

@@ -57,10 +57,7 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 	if !ok {
 		return Request{}, false
 	}
-	events := dedupe(in.Events)
-	slices.SortStableFunc(events, func(a, b transform.ServiceEvent) int {
-		return cmp.Or(a.OccurredAt.Compare(b.OccurredAt), cmp.Compare(a.EventID, b.EventID))
-	})
+	events := Ordered(in.Events)
 
 	r = Request{
 		RequestID: created.RequestID, ContractID: created.ContractID, PartnerID: created.PartnerID,
