@@ -39,9 +39,9 @@ type Input struct {
 func Opening(events []transform.ServiceEvent) (transform.ServiceEvent, bool) {
 	var created transform.ServiceEvent
 	found := false
-	for _, e := range events {
-		if e.EventType == transform.RequestCreated && (!found || e.OccurredAt.Before(created.OccurredAt)) {
-			created, found = e, true
+	for i := range events {
+		if e := &events[i]; e.EventType == transform.RequestCreated && (!found || e.OccurredAt.Before(created.OccurredAt)) {
+			created, found = *e, true
 		}
 	}
 	return created, found
@@ -234,17 +234,34 @@ func elapsedHours(c *calendar.Clock, from, to time.Time, pauses []calendar.Inter
 	return c.Elapsed(from, to, pauses...).Hours()
 }
 
+// dedupe keeps the first copy of each event id. A request has a handful of
+// events: up to dedupeScan of them are checked against the kept ones
+// without a map, which was a sixth of what the refresh allocated.
 func dedupe(events []transform.ServiceEvent) []transform.ServiceEvent {
-	seen := make(map[string]bool, len(events))
 	out := make([]transform.ServiceEvent, 0, len(events))
-	for _, e := range events {
-		if !seen[e.EventID] {
-			seen[e.EventID] = true
-			out = append(out, e)
+	if len(events) <= dedupeScan {
+	next:
+		for i := range events {
+			for j := range out {
+				if out[j].EventID == events[i].EventID {
+					continue next
+				}
+			}
+			out = append(out, events[i])
+		}
+		return out
+	}
+	seen := make(map[string]bool, len(events))
+	for i := range events {
+		if !seen[events[i].EventID] {
+			seen[events[i].EventID] = true
+			out = append(out, events[i])
 		}
 	}
 	return out
 }
+
+const dedupeScan = 32
 
 // survey takes the latest answer of each scale.
 func survey(r *Request, feedback []transform.FeedbackEvent) {

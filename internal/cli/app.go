@@ -220,7 +220,18 @@ func Profiled(path string, f func() error) error {
 		return fmt.Errorf("cpu profile: %w", err)
 	}
 	defer pprof.StopCPUProfile()
-	return f()
+	runErr := f()
+	// Beside it, what the command allocated (go tool pprof -sample_index=
+	// alloc_space PATH.allocs): GC is often where the CPU went.
+	allocs, err := os.Create(path + ".allocs")
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("allocation profile: %w", err))
+	}
+	defer allocs.Close()
+	if err := pprof.Lookup("allocs").WriteTo(allocs, 0); err != nil {
+		return errors.Join(runErr, fmt.Errorf("allocation profile: %w", err))
+	}
+	return runErr
 }
 
 // PrintJSON writes a command's one-object result on stdout, indented.
