@@ -141,9 +141,12 @@ func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, e
 }
 
 // siblingsOf finds the requests on the serials of the listed requests
-// (%s: a metrics.QuoteList). GLOBAL IN, as in changedRequests.
-const siblingsOf = `SELECT DISTINCT request_id FROM service_events
-	WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
+// (%s: a metrics.QuoteList): their serials by request id (service_events'
+// sort key), then the requests on those serials from request_serials
+// (sorted by serial), so the cost follows the requests listed, not the
+// stored events. GLOBAL IN, as in changedRequests.
+const siblingsOf = `SELECT DISTINCT request_id FROM request_serials
+	WHERE product_serial GLOBAL IN (
 		SELECT product_serial FROM service_events
 		WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s))`
 
@@ -155,17 +158,16 @@ type Result struct {
 }
 
 // changedRequests finds the requests with events or feedback ingested at
-// or after ? (four times the same instant) and every request on their
-// serials.
+// or after ? (twice the same instant) and every request on their serials.
+// request_changes is sorted by ingest time, so only what changed is read
+// (sql/0010_change_log.sql).
 const changedRequests = `
-		SELECT DISTINCT request_id FROM service_events
-		WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
+		SELECT DISTINCT request_id FROM request_serials
+		WHERE product_serial GLOBAL IN (
 			SELECT product_serial FROM service_events
 			WHERE event_type = 'request_created' AND product_serial != '' AND request_id GLOBAL IN (
-				SELECT request_id FROM service_events WHERE ingested_at >= ?
-				UNION ALL SELECT request_id FROM feedback WHERE ingested_at >= ?))
-		UNION ALL SELECT DISTINCT request_id FROM service_events WHERE ingested_at >= ?
-		UNION ALL SELECT DISTINCT request_id FROM feedback WHERE ingested_at >= ?`
+				SELECT request_id FROM request_changes WHERE ingested_at >= ?))
+		UNION ALL SELECT DISTINCT request_id FROM request_changes WHERE ingested_at >= ?`
 
 // Refresh rebuilds every request with events or feedback ingested since the
 // previous refresh (all requests on the first run), plus every request on the
@@ -196,7 +198,7 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	// all shards, and sent to every shard; a plain IN would be refused
 	// (distributed_product_mode=deny) or, with local, miss siblings on other
 	// shards. On one node GLOBAL IN is IN.
-	ids, err := r.strings(ctx, changedRequests, since, since, since, since)
+	ids, err := r.strings(ctx, changedRequests, since, since)
 	if err != nil {
 		return Result{}, fmt.Errorf("find changed requests: %w", err)
 	}
@@ -261,10 +263,9 @@ func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
 const serialsOf = `SELECT DISTINCT request_id, product_serial FROM service_events
 	WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s)`
 
-// allSerials is serialsOf for every request; batches keeps those it asked
-// for.
-const allSerials = `SELECT DISTINCT request_id, product_serial FROM service_events
-	WHERE event_type = 'request_created' AND product_serial != ''`
+// allSerials is serialsOf for every request, from the serial index (two
+// narrow columns instead of the events); batches keeps those it asked for.
+const allSerials = `SELECT DISTINCT request_id, product_serial FROM request_serials`
 
 // batches cuts ids into batches of about Batch requests, keeping together
 // the requests tied by a product serial, directly or through others (a

@@ -23,6 +23,11 @@ var shardKeys = map[string]string{
 	"feedback":       "cityHash64(request_id)",
 	"request_state":  "cityHash64(request_id)",
 	"rejects":        "cityHash64(src_topic, src_partition, src_offset)",
+	// Fed by materialized views on each node's service_events_local and
+	// feedback_local (createView), so their rows sit on the shard of the
+	// request's facts; the key places a backfill's rows there too.
+	"request_serials": "cityHash64(request_id)",
+	"request_changes": "cityHash64(request_id)",
 }
 
 // Everywhere tables are small and read whole: dimensions, contract terms,
@@ -61,6 +66,7 @@ var (
 	dropTable   = regexp.MustCompile(`(?i)^DROP TABLE IF EXISTS (\w+)$`)
 	alterTable  = regexp.MustCompile(`(?i)^ALTER TABLE (\w+) (.*)$`)
 	createDB    = regexp.MustCompile(`(?i)^CREATE DATABASE IF NOT EXISTS (\w+)$`)
+	createView  = regexp.MustCompile(`(?i)^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS (SELECT .*? FROM )(\w+)(.*)$`)
 )
 
 // Render returns the statements that apply stmt (one statement of a
@@ -82,9 +88,15 @@ var (
 //   - ALTER of an everywhere table runs on the node Migrate is connected
 //     to, without ON CLUSTER: the Replicated table carries it to every node,
 //     where ON CLUSTER would apply it once per shard to the same table;
-//   - DROP TABLE drops both tables of a sharded table, ON CLUSTER.
+//   - DROP TABLE drops both tables of a sharded table, ON CLUSTER;
+//   - CREATE MATERIALIZED VIEW v TO t AS SELECT … FROM s, both sharded,
+//     becomes a view ON CLUSTER from s_local to t_local: a view fires on
+//     the node an INSERT reaches (a Distributed table's insert reaches one
+//     replica of a shard), and t_local's replication carries its rows;
+//   - INSERT … SELECT (a backfill) runs once, on the node Migrate is
+//     connected to, through the Distributed tables.
 //
-// Views and other statements have no cluster form yet and are an error.
+// Other views and statements have no cluster form yet and are an error.
 func Render(stmt string, t Target) ([]string, error) {
 	if t.Cluster == "" {
 		return []string{stmt}, nil
@@ -99,6 +111,21 @@ func Render(stmt string, t Target) ([]string, error) {
 	}
 	if m := createDB.FindStringSubmatch(stmt); m != nil {
 		return []string{stmt + on}, nil
+	}
+	if m := createView.FindStringSubmatch(stmt); m != nil {
+		for _, table := range []string{m[2], m[4]} {
+			if !Sharded(table) {
+				return nil, fmt.Errorf("materialized view %s: table %s is not sharded; cluster mode renders views between sharded tables", m[1], table)
+			}
+		}
+		return []string{"CREATE MATERIALIZED VIEW IF NOT EXISTS " + q(m[1]) + on + " TO " + q(m[2]+LocalSuffix) +
+			" AS " + m[3] + q(m[4]+LocalSuffix) + m[5]}, nil
+	}
+	if m := backfill.FindStringSubmatch(stmt); m != nil {
+		if _, err := placed(m[1]); err != nil {
+			return nil, err
+		}
+		return []string{stmt}, nil
 	}
 	if m := dropTable.FindStringSubmatch(stmt); m != nil {
 		table, err := placed(m[1])
@@ -120,7 +147,7 @@ func Render(stmt string, t Target) ([]string, error) {
 		}
 		return append([]string{"ALTER TABLE " + q(table+LocalSuffix) + on + " " + m[2]}, distributed(table, t, true)...), nil
 	}
-	return nil, fmt.Errorf("statement %q has no cluster form; cluster mode renders CREATE TABLE, ALTER TABLE, DROP TABLE and CREATE DATABASE", abbreviate(stmt))
+	return nil, fmt.Errorf("statement %q has no cluster form; cluster mode renders CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE DATABASE, CREATE MATERIALIZED VIEW … TO and INSERT … SELECT", abbreviate(stmt))
 }
 
 func renderCreate(stmt, table string, t Target) ([]string, error) {

@@ -171,6 +171,7 @@ func (c failuresLogged) Exec(ctx context.Context, query string, args ...any) err
 var (
 	createdTable = regexp.MustCompile(`^CREATE TABLE IF NOT EXISTS (\w+) \(`)
 	tableEngine  = regexp.MustCompile(`\) ENGINE = (\w+)`)
+	createdView  = regexp.MustCompile(`^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) `)
 )
 
 // wantEngines returns the engine every table of migs (and schema_migrations)
@@ -184,6 +185,10 @@ func wantEngines(migs []sql.Migration) map[string]string {
 	}
 	want := map[string]string{}
 	for _, s := range stmts {
+		if v := createdView.FindStringSubmatch(s); v != nil {
+			want[v[1]] = "MaterializedView" // on every node, over the local tables
+			continue
+		}
 		c := createdTable.FindStringSubmatch(s)
 		if c == nil {
 			continue

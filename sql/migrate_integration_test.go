@@ -311,3 +311,67 @@ func TestIntegrationMigrateAddColumn(t *testing.T) {
 		t.Fatalf("probe column type %q (err %v), want LowCardinality(String)", typ, err)
 	}
 }
+
+// Migration 0010 on a database that already holds facts: its backfill
+// copies every creation event's serial into request_serials, and into
+// request_changes what was ingested from a day before the last refresh's
+// watermark on (2026-09-10 10:00 here); its views then feed both tables from
+// every later insert.
+func TestIntegrationMigrateChangeLogBackfill(t *testing.T) {
+	dsn, _ := testenv.FreshDatabase(t)
+	ctx := t.Context()
+	conn := open(t, dsn)
+	migs := shipped(t)
+	i := slices.IndexFunc(migs, func(m sql.Migration) bool { return m.Name == "0010_change_log.sql" })
+	if i < 0 {
+		t.Fatal("0010_change_log.sql not shipped")
+	}
+	if _, err := sql.MigrateThese(ctx, conn, logger(t), migs[:i]); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string) {
+		t.Helper()
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	const events = `INSERT INTO service_events (event_id, event_type, occurred_at, request_id, product_serial, ingested_at) `
+	exec(events + `SELECT 'a1', 'request_created', toDateTime('2026-09-01 09:00:00', 'UTC'), 'A', 'SN-1', toDateTime('2026-09-01 10:00:00', 'UTC')
+		UNION ALL SELECT 'a2', 'acknowledged', toDateTime('2026-09-09 11:00:00', 'UTC'), 'A', '', toDateTime('2026-09-09 11:00:00', 'UTC')
+		UNION ALL SELECT 'b1', 'request_created', toDateTime('2026-09-10 09:00:00', 'UTC'), 'B', 'SN-1', toDateTime('2026-09-10 09:30:00', 'UTC')
+		UNION ALL SELECT 'c1', 'request_created', toDateTime('2026-08-01 09:00:00', 'UTC'), 'C', '', toDateTime('2026-08-01 10:00:00', 'UTC')`)
+	exec(`INSERT INTO feedback (event_id, event_type, occurred_at, request_id, ingested_at)
+		SELECT 'f1', 'survey_submitted', toDateTime('2026-09-09 12:00:00', 'UTC'), 'C', toDateTime('2026-09-09 12:00:00', 'UTC')`)
+	exec(`INSERT INTO state_refreshes (refreshed_at, watermark, requests)
+		SELECT toDateTime('2026-09-10 10:00:00', 'UTC'), toDateTime('2026-09-10 10:00:00', 'UTC'), 3`)
+	if _, err := sql.MigrateThese(ctx, conn, logger(t), migs); err != nil {
+		t.Fatal(err)
+	}
+	list := func(q string) string {
+		t.Helper()
+		var s string
+		if err := conn.QueryRow(ctx, "SELECT arrayStringConcat(arraySort(groupUniqArray(x)), ' ') FROM ("+q+")").Scan(&s); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return s
+	}
+	serials := "SELECT concat(product_serial, ':', request_id) AS x FROM request_serials"
+	changes := "SELECT concat(toString(ingested_at), ':', request_id) AS x FROM request_changes"
+	// C has no serial; A's acknowledgement carries none. Since 2026-09-09
+	// 10:00: A's acknowledgement, B's creation, C's survey.
+	if got, want := list(serials), "SN-1:A SN-1:B"; got != want {
+		t.Errorf("request_serials after the backfill: %q, want %q", got, want)
+	}
+	if got, want := list(changes), "2026-09-09 11:00:00:A 2026-09-09 12:00:00:C 2026-09-10 09:30:00:B"; got != want {
+		t.Errorf("request_changes after the backfill: %q, want %q", got, want)
+	}
+	exec(events + `SELECT 'd1', 'request_created', toDateTime('2026-09-11 09:00:00', 'UTC'), 'D', 'SN-1', toDateTime('2026-09-11 09:05:00', 'UTC')`)
+	exec(`INSERT INTO feedback (event_id, event_type, occurred_at, request_id, ingested_at)
+		SELECT 'f2', 'complaint_opened', toDateTime('2026-09-11 10:00:00', 'UTC'), 'B', toDateTime('2026-09-11 10:00:00', 'UTC')`)
+	if got, want := list(serials), "SN-1:A SN-1:B SN-1:D"; got != want {
+		t.Errorf("request_serials after an insert: %q, want %q", got, want)
+	}
+	if got, want := list(changes+" WHERE ingested_at >= '2026-09-11 00:00:00'"), "2026-09-11 09:05:00:D 2026-09-11 10:00:00:B"; got != want {
+		t.Errorf("request_changes after two inserts: %q, want %q", got, want)
+	}
+}

@@ -92,9 +92,20 @@ var idempotentForms = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^ALTER TABLE \S+ MODIFY COLUMN `),
 }
 
+// backfill matches "INSERT INTO t (columns…) SELECT …", which copies what a
+// new materialized view would have seen had it existed. It runs twice with
+// the same outcome only into a table whose readers do not mind a row twice,
+// those of duplicatesHarmless.
+var backfill = regexp.MustCompile(`(?i)^INSERT INTO (\w+) \([^)]*\) SELECT `)
+
+// duplicatesHarmless lists the tables a backfill may write: indexes whose
+// every reader asks DISTINCT questions (which requests, which serials).
+var duplicatesHarmless = map[string]bool{"request_serials": true, "request_changes": true}
+
 const idempotentHelp = "CREATE TABLE|VIEW|MATERIALIZED VIEW|DATABASE IF NOT EXISTS …, " +
 	"DROP TABLE|VIEW IF EXISTS …, ALTER TABLE t MODIFY COLUMN …, " +
-	"ALTER TABLE t ADD COLUMN c …[, ADD COLUMN d …] (one change per ALTER, or only ADD COLUMNs; no IF NOT EXISTS, which 18.16 cannot parse)"
+	"ALTER TABLE t ADD COLUMN c …[, ADD COLUMN d …] (one change per ALTER, or only ADD COLUMNs; no IF NOT EXISTS, which 18.16 cannot parse), " +
+	"INSERT INTO t (columns…) SELECT … into a table whose readers tolerate duplicates (duplicatesHarmless)"
 
 // addColumn matches "ALTER TABLE t ADD COLUMN c …" with an unqualified table
 // and a plain column name, so Migrate can look the column up first; one
@@ -143,6 +154,9 @@ func topLevelSplit(s string) []string {
 func Idempotent(stmt string) bool {
 	if _, _, ok := addedColumns(stmt); ok {
 		return true
+	}
+	if m := backfill.FindStringSubmatch(stmt); m != nil {
+		return duplicatesHarmless[m[1]]
 	}
 	if strings.HasPrefix(strings.ToUpper(stmt), "ALTER ") && hasTopLevelComma(stmt) {
 		return false

@@ -87,10 +87,11 @@ func Read(ctx context.Context, conn driver.Conn, c Config) (Timeline, error) {
 	return Explain(*in, *state, states, policy, c.AsOf)
 }
 
-// siblings finds the requests on the serials of request ? (GLOBAL IN: on a
-// cluster the subquery reads the Distributed table once).
-const siblings = `SELECT DISTINCT request_id FROM service_events
-	WHERE event_type = 'request_created' AND product_serial GLOBAL IN (
+// siblings finds the requests on the serials of request ? through the
+// serial index, as the refresher does (GLOBAL IN: on a cluster the subquery
+// reads the Distributed table once).
+const siblings = `SELECT DISTINCT request_id FROM request_serials
+	WHERE product_serial GLOBAL IN (
 		SELECT product_serial FROM service_events
 		WHERE event_type = 'request_created' AND product_serial != '' AND request_id = ?)`
 
