@@ -45,7 +45,8 @@ type Refresher struct {
 	policies Policies
 	kick     chan struct{} // a pending Committed; buffered, one slot
 
-	mu        sync.Mutex          // guards the three fields below
+	mu        sync.Mutex          // guards the four fields below
+	schemaOK  bool                // sql.Current passed: the tables this code reads exist
 	committed map[string]struct{} // requests committed since the last RefreshCommitted took them
 	caughtUp  bool                // a watermark refresh finished since NewRefresher
 	target    *stateTable         // where deleteStale's mutations go, once known
@@ -106,7 +107,28 @@ func (r *Refresher) RefreshCommitted(ctx context.Context) (Result, error) {
 	return res, err
 }
 
+// checkSchema fails, once per refresher and before anything is read, when
+// the database lacks a migration this binary's queries need.
+func (r *Refresher) checkSchema(ctx context.Context) error {
+	r.mu.Lock()
+	ok := r.schemaOK
+	r.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if err := sql.Current(ctx, r.conn); err != nil {
+		return fmt.Errorf("refresh request states: %w", err)
+	}
+	r.mu.Lock()
+	r.schemaOK = true
+	r.mu.Unlock()
+	return nil
+}
+
 func (r *Refresher) refreshIDs(ctx context.Context, start time.Time, ids []string) (Result, error) {
+	if err := r.checkSchema(ctx); err != nil {
+		return Result{}, err
+	}
 	all, err := r.withSiblings(ctx, ids)
 	if err != nil {
 		return Result{}, err
@@ -190,6 +212,9 @@ func (r *Refresher) RefreshAll(ctx context.Context) (Result, error) {
 func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (Result, error) {
 	if since.Unix() < 0 {
 		since = time.Unix(0, 0).UTC()
+	}
+	if err := r.checkSchema(ctx); err != nil {
+		return Result{}, err
 	}
 	// One query finds the changed requests and every request on their
 	// serials: a few scans, whatever the number of changes. GLOBAL IN: on a

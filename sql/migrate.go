@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -304,4 +305,27 @@ func withServerSettings(ctx context.Context, conn driver.Conn) (context.Context,
 	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
 		"allow_experimental_low_cardinality_type": 1,
 	})), nil
+}
+
+// ErrBehind is what Current returns when the database lacks migrations this
+// binary ships.
+var ErrBehind = errors.New("the database schema is behind this binary")
+
+// Current returns an error wrapping ErrBehind, naming the migrations not
+// applied yet and saying what to run, when conn's database lacks any: a
+// binary upgraded before `servicepulse migrate` ran would otherwise fail on
+// a missing table or column, far from the cause.
+func Current(ctx context.Context, conn driver.Conn) error {
+	todo, err := Pending(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	names := make([]string, len(todo))
+	for i, m := range todo {
+		names[i] = m.Name
+	}
+	return fmt.Errorf("%w: %s not applied; run `servicepulse migrate` (with the same --clickhouse and --cluster) first", ErrBehind, strings.Join(names, ", "))
 }

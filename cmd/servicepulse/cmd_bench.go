@@ -12,6 +12,9 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "kpi" {
 		return runBenchKPI(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "refresh" {
+		return runBenchRefresh(ctx, args[1:])
+	}
 	var (
 		c   cli.WarehouseFlags
 		cfg bench.Config
