@@ -84,8 +84,8 @@ type Cycle struct {
 // RefreshResult is what RunRefresh prints.
 type RefreshResult struct {
 	Machine     string  `json:"machine"`
-	Requests    uint64  `json:"requests"`   // request states stored
-	FactRows    uint64  `json:"fact_rows"`  // events and feedback stored
+	Requests    uint64  `json:"requests"`  // request states stored
+	FactRows    uint64  `json:"fact_rows"` // events and feedback stored
 	LoadSeconds float64 `json:"load_seconds,omitempty"`
 	// MergeWaitSeconds is how long the load's background merges ran on
 	// before the first cycle (they would compete with it).
