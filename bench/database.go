@@ -27,7 +27,7 @@ func freshDatabase(ctx context.Context, o warehouse.OwnDatabase, log *slog.Logge
 	if conn, err = warehouse.Open(ctx, o.Config(o.DSN), log); err != nil {
 		return nil, err
 	}
-	if _, err := sql.MigrateCluster(ctx, conn, o.Cluster, log); err != nil {
+	if _, err := sql.MigrateCluster(ctx, conn, o.Cluster, warehouse.Dialer(o.Config(o.DSN)), log); err != nil {
 		conn.Close()
 		return nil, err
 	}

@@ -80,8 +80,10 @@ var (
 //   - CREATE TABLE of an everywhere table becomes one Replicated table ON
 //     CLUSTER with path /clickhouse/tables/all/<db>/<table> and replica
 //     {shard}_{replica}, which is unique on the cluster;
-//   - ALTER of a sharded table runs on t_local ON CLUSTER (one replica per
-//     shard applies it, Replicated tables carry it to the others), then the
+//   - ALTER of a sharded table is an ALTER of t_local without ON CLUSTER,
+//     which the migrator runs on one replica of each shard (Replicated
+//     tables carry it to the others; ON CLUSTER could kill 18.16's DDL
+//     worker, see migrator.onEachShard), then the
 //     Distributed table is created again so it has the new columns: 18.16
 //     cannot ALTER a Distributed table ON CLUSTER when shards replicate
 //     themselves (code 371);
@@ -145,7 +147,7 @@ func Render(stmt string, t Target) ([]string, error) {
 		if !Sharded(table) {
 			return []string{"ALTER TABLE " + q(table) + " " + m[2]}, nil
 		}
-		return append([]string{"ALTER TABLE " + q(table+LocalSuffix) + on + " " + m[2]}, distributed(table, t, true)...), nil
+		return append([]string{"ALTER TABLE " + q(table+LocalSuffix) + " " + m[2]}, distributed(table, t, true)...), nil
 	}
 	return nil, fmt.Errorf("statement %q has no cluster form; cluster mode renders CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE DATABASE, CREATE MATERIALIZED VIEW … TO and INSERT … SELECT", abbreviate(stmt))
 }

@@ -39,6 +39,13 @@ func openCluster(t testing.TB, dsn, cluster string, log *slog.Logger) driver.Con
 	return conn
 }
 
+// dial reaches one node of the cluster as the commands' migrator does.
+func dial(dsn, cluster string) sql.Dial {
+	cfg := warehouse.ConfigFor(dsn)
+	cfg.Cluster = cluster
+	return warehouse.Dialer(cfg)
+}
+
 // nodes returns one DSN per node that dsn names, in its order.
 func nodes(t testing.TB, dsn string) []string {
 	t.Helper()
@@ -338,14 +345,14 @@ func TestIntegrationMigrateClusterTwiceAndConcurrently(t *testing.T) {
 	t.Run("twice", func(t *testing.T) {
 		dsn, _, cluster := testenv.FreshClusterDatabase(t)
 		conn := openCluster(t, dsn, cluster, logger(t))
-		applied, err := sql.MigrateCluster(t.Context(), conn, cluster, logger(t))
+		applied, err := sql.MigrateCluster(t.Context(), conn, cluster, dial(dsn, cluster), logger(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(applied, versions(migs)) {
 			t.Fatalf("first MigrateCluster applied %v, want %v", applied, versions(migs))
 		}
-		applied, err = sql.MigrateCluster(t.Context(), conn, cluster, logger(t))
+		applied, err = sql.MigrateCluster(t.Context(), conn, cluster, dial(dsn, cluster), logger(t))
 		if err != nil || len(applied) != 0 {
 			t.Fatalf("second MigrateCluster applied %v (err %v), want nothing", applied, err)
 		}
@@ -355,7 +362,7 @@ func TestIntegrationMigrateClusterTwiceAndConcurrently(t *testing.T) {
 	t.Run("concurrently", func(t *testing.T) {
 		dsn, _, cluster := testenv.FreshClusterDatabase(t)
 		concurrently(t, dsn, cluster, 3, func(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]int, error) {
-			return sql.MigrateCluster(ctx, conn, cluster, log)
+			return sql.MigrateCluster(ctx, conn, cluster, dial(dsn, cluster), log)
 		})
 		checkMigrated(t, dsn, cluster, migs)
 	})
@@ -476,20 +483,20 @@ func checkAddedColumn(t *testing.T, dsn, cluster string, migs []sql.Migration) {
 // or after a crash between the steps must end with the column everywhere.
 func TestIntegrationClusterAddColumn(t *testing.T) {
 	migs := clusterMigrations(t)
-	migrate := func(cluster string, migs []sql.Migration) func(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]int, error) {
+	migrate := func(dsn, cluster string, migs []sql.Migration) func(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]int, error) {
 		return func(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]int, error) {
-			return sql.MigrateTheseOn(ctx, conn, log, migs, cluster)
+			return sql.MigrateTheseOn(ctx, conn, log, migs, cluster, dial(dsn, cluster))
 		}
 	}
 
 	t.Run("twice", func(t *testing.T) {
 		dsn, _, cluster := testenv.FreshClusterDatabase(t)
 		conn := openCluster(t, dsn, cluster, logger(t))
-		applied, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs, cluster)
+		applied, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs, cluster, dial(dsn, cluster))
 		if err != nil || !slices.Equal(applied, []int{1, 2}) {
 			t.Fatalf("first run applied %v (err %v), want [1 2]", applied, err)
 		}
-		applied, err = sql.MigrateTheseOn(t.Context(), conn, logger(t), migs, cluster)
+		applied, err = sql.MigrateTheseOn(t.Context(), conn, logger(t), migs, cluster, dial(dsn, cluster))
 		if err != nil || len(applied) != 0 {
 			t.Fatalf("second run applied %v (err %v), want nothing", applied, err)
 		}
@@ -500,10 +507,10 @@ func TestIntegrationClusterAddColumn(t *testing.T) {
 	t.Run("concurrently", func(t *testing.T) {
 		dsn, _, cluster := testenv.FreshClusterDatabase(t)
 		conn := openCluster(t, dsn, cluster, logger(t))
-		if _, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs[:1], cluster); err != nil {
+		if _, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs[:1], cluster, dial(dsn, cluster)); err != nil {
 			t.Fatal(err)
 		}
-		concurrently(t, dsn, cluster, 3, migrate(cluster, migs))
+		concurrently(t, dsn, cluster, 3, migrate(dsn, cluster, migs))
 		checkAddedColumn(t, dsn, cluster, migs)
 	})
 
@@ -527,7 +534,7 @@ func TestIntegrationClusterAddColumn(t *testing.T) {
 		t.Run(crash.name, func(t *testing.T) {
 			dsn, database, cluster := testenv.FreshClusterDatabase(t)
 			conn := openCluster(t, dsn, cluster, logger(t))
-			if _, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs[:1], cluster); err != nil {
+			if _, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs[:1], cluster, dial(dsn, cluster)); err != nil {
 				t.Fatal(err)
 			}
 			for _, stmt := range crash.after {
@@ -550,7 +557,7 @@ func TestIntegrationClusterAddColumn(t *testing.T) {
 					t.Fatalf("%s: before the rerun, feedback already has x (%q); the test sets up nothing", node, got)
 				}
 			})
-			applied, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs, cluster)
+			applied, err := sql.MigrateTheseOn(t.Context(), conn, logger(t), migs, cluster, dial(dsn, cluster))
 			if err != nil || !slices.Equal(applied, []int{2}) {
 				t.Fatalf("rerun applied %v (err %v), want [2]", applied, err)
 			}

@@ -96,7 +96,7 @@ func TestRender(t *testing.T) {
 		{name: "alter of a sharded table remakes its distributed table",
 			stmt: "ALTER TABLE feedback ADD COLUMN x UInt8",
 			want: []string{
-				"ALTER TABLE db.feedback_local ON CLUSTER sp ADD COLUMN x UInt8",
+				"ALTER TABLE db.feedback_local ADD COLUMN x UInt8", // on one replica per shard (migrator.onEachShard)
 				"DROP TABLE IF EXISTS db.feedback ON CLUSTER sp",
 				"CREATE TABLE IF NOT EXISTS db.feedback ON CLUSTER sp AS db.feedback_local ENGINE = Distributed(sp, db, feedback_local, cityHash64(request_id))",
 			}},

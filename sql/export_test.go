@@ -16,7 +16,7 @@ var (
 
 // MigrateThese applies migs to the connected node.
 func MigrateThese(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration) ([]int, error) {
-	return migrate(ctx, conn, log, migs, "")
+	return migrate(ctx, conn, log, migs, "", nil)
 }
 
 // MigratorQueries are the migrator's own statements, in the order it runs

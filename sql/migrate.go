@@ -44,21 +44,30 @@ const (
 // Before applying anything it fails if an applied migration's file has
 // changed since: the fix is a new migration, never an edited one.
 func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) (applied []int, err error) {
-	return MigrateCluster(ctx, conn, "", log)
+	return MigrateCluster(ctx, conn, "", nil, log)
 }
+
+// Dial connects to one node of a cluster, addr being host:port as
+// system.clusters lists it (the native port), with the user, TLS and
+// database of the migrating connection (warehouse.Dialer makes one).
+// MigrateCluster sends through it what must run once per shard.
+type Dial func(ctx context.Context, addr string) (driver.Conn, error)
 
 // MigrateCluster is Migrate on every node of cluster (remote_servers of the
 // connected server), in the connection's database: each statement in its
 // cluster form (Render), the migration log included. An empty cluster is
 // Migrate. Running it twice, or from two processes at once, is as safe as
-// Migrate: every DDL is ON CLUSTER and IF NOT EXISTS, the log is Replicated
-// and collapses, and an ADD COLUMN is skipped only once every shard has it.
-func MigrateCluster(ctx context.Context, conn driver.Conn, cluster string, log *slog.Logger) (applied []int, err error) {
+// Migrate: every CREATE and DROP is ON CLUSTER and IF NOT EXISTS, the log
+// is Replicated and collapses, and an ADD COLUMN is skipped where the
+// column exists. An ALTER of a sharded table goes, through dial, to one
+// replica of each shard, without ON CLUSTER (Render). dial is required on a
+// cluster.
+func MigrateCluster(ctx context.Context, conn driver.Conn, cluster string, dial Dial, log *slog.Logger) (applied []int, err error) {
 	migs, err := Migrations()
 	if err != nil {
 		return nil, err
 	}
-	return migrate(ctx, conn, log, migs, cluster)
+	return migrate(ctx, conn, log, migs, cluster, dial)
 }
 
 // Pending returns the shipped migrations that Migrate would apply, without
@@ -72,7 +81,10 @@ func Pending(ctx context.Context, conn driver.Conn) ([]Migration, error) {
 	return pending(ctx, conn, slog.New(slog.DiscardHandler), migs)
 }
 
-func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration, cluster string) ([]int, error) {
+func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Migration, cluster string, dial Dial) ([]int, error) {
+	if cluster != "" && dial == nil {
+		return nil, fmt.Errorf("migrate cluster %s: no way to reach its nodes one by one (sql.Dial)", cluster)
+	}
 	ctx, err := withServerSettings(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -81,6 +93,7 @@ func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migs []Mig
 	if err != nil {
 		return nil, err
 	}
+	m.dial, m.log = dial, log
 	if err := m.apply(ctx, Statements(createRecordTable)[0]); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -174,6 +187,8 @@ func records(ctx context.Context, conn driver.Conn) (map[int]migrationRecord, er
 type migrator struct {
 	conn   driver.Conn
 	target Target
+	dial   Dial // on a cluster: to one node
+	log    *slog.Logger
 }
 
 func newMigrator(ctx context.Context, conn driver.Conn, cluster string) (*migrator, error) {
@@ -198,23 +213,189 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 		return err
 	}
 	table, columns, ok := addedColumns(stmt)
-	if !ok {
-		for _, s := range rendered {
-			if err := m.conn.Exec(ctx, s); err != nil {
+	if alter := alterTable.FindStringSubmatch(stmt); alter != nil && m.target.Cluster != "" && Sharded(alter[1]) {
+		// rendered[0] is the ALTER of the local table, for one replica of
+		// each shard; the rest remake the Distributed table over it.
+		local := alter[1] + LocalSuffix
+		if !ok {
+			if err := m.onEachShard(ctx, rendered[0], nil); err != nil {
 				return err
 			}
+			return m.execAll(ctx, rendered[1:])
 		}
-		return nil
+		has := func(ctx context.Context, node driver.Conn) (bool, error) { return localColumns(ctx, node, local, columns) }
+		if err := m.onEachShard(ctx, rendered[0], has); err != nil {
+			return err
+		}
+		// The Distributed table is made AS the local table of each node:
+		// every replica must have the columns first.
+		if err := m.onEveryNode(ctx, local, columns); err != nil {
+			return err
+		}
+		return m.guarded(ctx, table, columns, rendered[1:])
 	}
-	if m.target.Cluster == "" || !Sharded(table) {
-		return m.guarded(ctx, table, columns, rendered)
+	if !ok {
+		return m.execAll(ctx, rendered)
 	}
-	// The local tables first, then the Distributed table made again over
-	// them: each step is skipped once every shard has the columns there.
-	if err := m.guarded(ctx, table+LocalSuffix, columns, rendered[:1]); err != nil {
+	return m.guarded(ctx, table, columns, rendered)
+}
+
+func (m *migrator) execAll(ctx context.Context, stmts []string) error {
+	for _, s := range stmts {
+		if err := m.conn.Exec(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nodesQuery lists the nodes of a cluster by shard, replicas in order.
+const nodesQuery = `SELECT shard_num, concat(host_address, ':', toString(port)) FROM system.clusters
+	WHERE cluster = ? ORDER BY shard_num, replica_num`
+
+type node struct {
+	shard uint32
+	addr  string
+}
+
+func (m *migrator) nodes(ctx context.Context) ([]node, error) {
+	rows, err := m.conn.Query(ctx, nodesQuery, m.target.Cluster)
+	if err != nil {
+		return nil, fmt.Errorf("nodes of cluster %s: %w", m.target.Cluster, err)
+	}
+	defer rows.Close()
+	var out []node
+	for rows.Next() {
+		var n node
+		if err := rows.Scan(&n.shard, &n.addr); err != nil {
+			return nil, fmt.Errorf("nodes of cluster %s: %w", m.target.Cluster, err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("cluster %s lists no node", m.target.Cluster)
+	}
+	return out, nil
+}
+
+// onEachShard runs stmt, an ALTER of a Replicated local table, on the first
+// replica of each shard that answers, without ON CLUSTER: the table's
+// replication carries it to the shard's other replicas. ON CLUSTER hands an
+// ALTER of a Replicated table to every replica, which elect one per shard,
+// and 18.16's DDL worker died on it in CI when both took it ("Node exists
+// …/executed"; that node then runs no ON CLUSTER statement until it
+// restarts; docs/cluster.md). done, when given, says a node needs nothing;
+// after a failed ALTER it decides whether a concurrent migrator did it.
+func (m *migrator) onEachShard(ctx context.Context, stmt string, done func(context.Context, driver.Conn) (bool, error)) error {
+	nodes, err := m.nodes(ctx)
+	if err != nil {
 		return err
 	}
-	return m.guarded(ctx, table, columns, rendered[1:])
+	for i := 0; i < len(nodes); {
+		shard, failures := nodes[i].shard, []error(nil)
+		applied := false
+		for ; i < len(nodes) && nodes[i].shard == shard; i++ {
+			if applied {
+				continue
+			}
+			if err := m.onNode(ctx, nodes[i].addr, stmt, done); err != nil {
+				failures = append(failures, err)
+				continue
+			}
+			applied = true
+		}
+		if !applied {
+			return fmt.Errorf("shard %d of cluster %s: %w", shard, m.target.Cluster, errors.Join(failures...))
+		}
+	}
+	return nil
+}
+
+func (m *migrator) onNode(ctx context.Context, addr, stmt string, done func(context.Context, driver.Conn) (bool, error)) error {
+	conn, err := m.dial(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", addr, err)
+	}
+	defer conn.Close()
+	ctx, err = withServerSettings(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if done != nil {
+		if ok, err := done(ctx, conn); err != nil || ok {
+			return err
+		}
+	}
+	if err := conn.Exec(ctx, stmt); err != nil {
+		if done != nil {
+			if ok, _ := done(ctx, conn); ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("node %s: %w", addr, err)
+	}
+	return nil
+}
+
+// onEveryNode waits until every node that answers has the columns in its
+// local table, at most replicaWait: replication applies an ALTER on the
+// other replicas of a shard a moment later. A node that does not answer is
+// left out; it takes the ALTER from its replicated table when it is back.
+func (m *migrator) onEveryNode(ctx context.Context, table string, columns []string) error {
+	nodes, err := m.nodes(ctx)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(replicaWait)
+	for _, n := range nodes {
+		conn, err := m.dial(ctx, n.addr)
+		if err != nil {
+			m.log.Warn("cluster node not reachable; it applies the ALTER when it is back", "node", n.addr, "err", err)
+			continue
+		}
+		for {
+			ok, err := localColumns(ctx, conn, table, columns)
+			if err == nil && ok {
+				break
+			}
+			if err == nil && time.Now().After(deadline) {
+				err = fmt.Errorf("columns %v still missing after %s", columns, replicaWait)
+			}
+			if err != nil {
+				conn.Close()
+				return fmt.Errorf("node %s, table %s: %w", n.addr, table, err)
+			}
+			select {
+			case <-ctx.Done():
+				conn.Close()
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		conn.Close()
+	}
+	return nil
+}
+
+// replicaWait bounds how long a migration waits for a replica to apply an
+// ALTER that its shard's first replica took.
+const replicaWait = 2 * time.Minute
+
+// localColumns reports whether the node's table has every one of columns.
+func localColumns(ctx context.Context, conn driver.Conn, table string, columns []string) (bool, error) {
+	for _, c := range columns {
+		var n uint64
+		if err := conn.QueryRow(ctx, columnExists, table, c).Scan(&n); err != nil {
+			return false, fmt.Errorf("look up column %s.%s: %w", table, c, err)
+		}
+		if n == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // guarded runs stmts unless table already has every one of columns. (A

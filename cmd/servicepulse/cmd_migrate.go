@@ -5,6 +5,7 @@ import (
 
 	"servicepulse/internal/cli"
 	"servicepulse/sql"
+	"servicepulse/warehouse"
 )
 
 // runMigrate applies the pending ClickHouse migrations.
@@ -19,7 +20,7 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer conn.Close()
-	applied, err := sql.MigrateCluster(ctx, conn, c.Cluster, log)
+	applied, err := sql.MigrateCluster(ctx, conn, c.Cluster, warehouse.Dialer(c.Config()), log)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,7 @@ func MigratedCluster(t testing.TB, dsn, cluster string, log *slog.Logger) driver
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := sql.MigrateCluster(ctx, conn, cluster, log); err != nil {
+	if _, err := sql.MigrateCluster(ctx, conn, cluster, warehouse.Dialer(cfg), log); err != nil {
 		t.Fatal(err)
 	}
 	return conn
