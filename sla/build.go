@@ -57,8 +57,13 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 	if !ok {
 		return Request{}, false
 	}
-	events := Ordered(in.Events)
+	return fromOrdered(created, Ordered(in.Events), in.Feedback, policy, asOf), true
+}
 
+// fromOrdered is Build once the opening event is known and the events are
+// Ordered: the refresher orders the events it loaded in place (order), where
+// Build leaves its caller's slice as it is.
+func fromOrdered(created transform.ServiceEvent, events []transform.ServiceEvent, feedback []transform.FeedbackEvent, policy *Policy, asOf time.Time) (r Request) {
 	r = Request{
 		RequestID: created.RequestID, ContractID: created.ContractID, PartnerID: created.PartnerID,
 		Channel: created.Channel, Region: created.Region, ProductSerial: created.ProductSerial,
@@ -188,12 +193,12 @@ func Build(in Input, policy *Policy, asOf time.Time) (r Request, ok bool) {
 		r.ReplyRuns, r.OnsiteRuns = clockRuns(c, r.OpenedAt, r.ReplyDue, pauses), clockRuns(rc, r.OpenedAt, r.OnsiteDue, pauses)
 		r.ReplyBH, r.OnsiteBH, r.ResolveBH = hours(r.OpenedAt, r.RepliedAt), hours(r.OpenedAt, r.OnsiteAt), hours(r.OpenedAt, r.ResolvedAt)
 		r.OnsiteBH, r.ResolveBH = elapsedHours(rc, r.OpenedAt, r.OnsiteAt, pauses), elapsedHours(rc, r.OpenedAt, r.ResolvedAt, pauses)
-		r.Complaints = complaints(in.Feedback, func(from, to time.Time) float64 { return c.Elapsed(from, to).Hours() })
+		r.Complaints = complaints(feedback, func(from, to time.Time) float64 { return c.Elapsed(from, to).Hours() })
 	} else {
-		r.Complaints = complaints(in.Feedback, func(from, to time.Time) float64 { return to.Sub(from).Hours() })
+		r.Complaints = complaints(feedback, func(from, to time.Time) float64 { return to.Sub(from).Hours() })
 	}
-	survey(&r, in.Feedback)
-	return r, true
+	survey(&r, feedback)
+	return r
 }
 
 var defaultZone = func() *time.Location {
@@ -234,30 +239,39 @@ func elapsedHours(c *calendar.Clock, from, to time.Time, pauses []calendar.Inter
 	return c.Elapsed(from, to, pauses...).Hours()
 }
 
-// dedupe keeps the first copy of each event id. A request has a handful of
-// events: up to dedupeScan of them are checked against the kept ones
-// without a map, which was a sixth of what the refresh allocated.
-func dedupe(events []transform.ServiceEvent) []transform.ServiceEvent {
-	out := make([]transform.ServiceEvent, 0, len(events))
+// order is Ordered in place: it moves the first copy of each event id to
+// the front of events, in their order, sorts those and returns them; what
+// is left behind them is unspecified. A request has a handful of events: up
+// to dedupeScan of them are checked against the kept ones without a map
+// (the map and a copy of every event were a third of what a refresh
+// allocated).
+func order(events []transform.ServiceEvent) []transform.ServiceEvent {
+	n := 0
 	if len(events) <= dedupeScan {
 	next:
 		for i := range events {
-			for j := range out {
-				if out[j].EventID == events[i].EventID {
+			for j := range n {
+				if events[j].EventID == events[i].EventID {
 					continue next
 				}
 			}
-			out = append(out, events[i])
+			events[n] = events[i]
+			n++
 		}
-		return out
-	}
-	seen := make(map[string]bool, len(events))
-	for i := range events {
-		if !seen[events[i].EventID] {
-			seen[events[i].EventID] = true
-			out = append(out, events[i])
+	} else {
+		seen := make(map[string]bool, len(events))
+		for i := range events {
+			if !seen[events[i].EventID] {
+				seen[events[i].EventID] = true
+				events[n] = events[i]
+				n++
+			}
 		}
 	}
+	out := events[:n]
+	slices.SortStableFunc(out, func(a, b transform.ServiceEvent) int {
+		return cmp.Or(a.OccurredAt.Compare(b.OccurredAt), cmp.Compare(a.EventID, b.EventID))
+	})
 	return out
 }
 

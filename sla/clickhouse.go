@@ -47,11 +47,25 @@ var (
 
 // loadInputs reads the events and feedback of the given requests, grouped by
 // request. Copies of an event not yet collapsed by ClickHouse are removed by
-// Build. The rows come sorted by request, so each request's events are one
-// run of a slice shared by the chunk: a refresh used to grow one small slice
-// per request (a quarter of everything the live refresh allocated, and the
-// garbage collector was half its CPU).
+// Build.
 func loadInputs(ctx context.Context, conn driver.Conn, ids []string) (map[string]*Input, error) {
+	return (&inputBuffers{}).load(ctx, conn, ids)
+}
+
+// inputBuffers are the slices one build's loads read rows into, reused from
+// one chunk of requests to the next: the rows come sorted by request, so each
+// request's events are one run of the chunk's slice. A refresh used to grow
+// one small slice per request, then a fresh slice per chunk (a quarter of
+// everything the live refresh allocated, and the garbage collector was half
+// its CPU).
+type inputBuffers struct {
+	events   []transform.ServiceEvent
+	feedback []transform.FeedbackEvent
+}
+
+// load is loadInputs into b's slices: what an earlier call returned is
+// overwritten.
+func (b *inputBuffers) load(ctx context.Context, conn driver.Conn, ids []string) (map[string]*Input, error) {
 	in := make(map[string]*Input, len(ids))
 	slots := make([]Input, 0, len(ids))
 	get := func(id string) *Input {
@@ -72,8 +86,11 @@ func loadInputs(ctx context.Context, conn driver.Conn, ids []string) (map[string
 		return nil, fmt.Errorf("load events: %w", err)
 	}
 	// About 8 events per request in the generated load; a request with more
-	// only costs a regrowth of the chunk's slice.
-	events := make([]transform.ServiceEvent, 0, 10*len(ids))
+	// only costs a regrowth of the slice.
+	if cap(b.events) < 10*len(ids) {
+		b.events = make([]transform.ServiceEvent, 0, 10*len(ids))
+	}
+	events := b.events[:0]
 	var dest []any
 	for rows.Next() {
 		events = append(events, transform.ServiceEvent{})
@@ -84,6 +101,7 @@ func loadInputs(ctx context.Context, conn driver.Conn, ids []string) (map[string
 		}
 	}
 	rows.Close()
+	b.events = events
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
@@ -99,7 +117,7 @@ func loadInputs(ctx context.Context, conn driver.Conn, ids []string) (map[string
 		return nil, fmt.Errorf("load feedback: %w", err)
 	}
 	defer rows.Close()
-	feedback := make([]transform.FeedbackEvent, 0, len(ids))
+	feedback := b.feedback[:0]
 	seen := map[string]bool{}
 	for rows.Next() {
 		feedback = append(feedback, transform.FeedbackEvent{})
@@ -114,6 +132,7 @@ func loadInputs(ctx context.Context, conn driver.Conn, ids []string) (map[string
 		}
 		seen[f.EventID] = true
 	}
+	b.feedback = feedback
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load feedback: %w", err)
 	}

@@ -378,10 +378,23 @@ func (r *Refresher) batches(ctx context.Context, ids []string) ([][]string, erro
 
 // Policies finds the terms in force when a request was opened, with the
 // business clock they define, building each distinct clock once. The zero
-// value is ready; it is safe for concurrent use.
+// value is ready; it is safe for concurrent use. A returned policy is
+// shared: callers only read it.
 type Policies struct {
 	mu     sync.Mutex
 	clocks map[string]*Policy
+	// The policy of each version of file, made on first use: For runs once
+	// per request rebuilt, and a policy of its own per request was one of
+	// the refresh's larger allocations. A new file (the refresher reads the
+	// terms again for each refresh) starts afresh, so corrected terms of a
+	// version are never served from here.
+	file     *contracts.File
+	versions map[version]*Policy
+}
+
+type version struct {
+	contract string
+	from     int64 // EffectiveFrom, Unix seconds
 }
 
 // For returns the policy of a request of contractID opened at opened; nil
@@ -394,9 +407,16 @@ func (ps *Policies) For(file *contracts.File, contractID string, opened time.Tim
 	if !ok {
 		return nil, nil
 	}
-	key := terms.Calendar + "|" + terms.Window + "|" + terms.RepairWindow + "|" + terms.Timezone
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
+	if ps.file != file {
+		ps.file, ps.versions = file, map[version]*Policy{}
+	}
+	v := version{contractID, terms.EffectiveFrom.Unix()}
+	if p, ok := ps.versions[v]; ok {
+		return p, nil
+	}
+	key := terms.Calendar + "|" + terms.Window + "|" + terms.RepairWindow + "|" + terms.Timezone
 	p, ok := ps.clocks[key]
 	if !ok {
 		clock, loc, err := NewClock(terms)
@@ -412,7 +432,9 @@ func (ps *Policies) For(file *contracts.File, contractID string, opened time.Tim
 		}
 		ps.clocks[key] = p
 	}
-	return &Policy{Terms: terms, Clock: p.Clock, Loc: p.Loc, Repair: p.Repair}, nil
+	policy := &Policy{Terms: terms, Clock: p.Clock, Loc: p.Loc, Repair: p.Repair}
+	ps.versions[v] = policy
+	return policy, nil
 }
 
 // NewClock builds the business clock that terms define.

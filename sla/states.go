@@ -12,7 +12,9 @@ import (
 
 // InputLoader reads the events and feedback of the requests ids, grouped by
 // request id. A request with neither may be absent from the map, and the map
-// may hold requests beyond ids: only those of ids are built.
+// may hold requests beyond ids: only those of ids are built. The builder
+// owns what a call returns until the next call: it reorders the events in
+// place, and the default loader reuses its buffers from call to call.
 type InputLoader func(ctx context.Context, ids []string) (map[string]*Input, error)
 
 // StateBuild says where BuildStates reads inputs and contract terms, and
@@ -68,9 +70,9 @@ func (b StateBuild) withDefaults() StateBuild {
 		b.Policies = &Policies{}
 	}
 	if b.Load == nil {
-		conn := b.Conn
+		conn, buf := b.Conn, &inputBuffers{}
 		b.Load = func(ctx context.Context, ids []string) (map[string]*Input, error) {
-			return loadInputs(ctx, conn, ids)
+			return buf.load(ctx, conn, ids)
 		}
 	}
 	if b.LoadChunk < 1 {
@@ -102,9 +104,7 @@ func (b StateBuild) build(states []Request, inputs map[string]*Input, ids []stri
 		if policy == nil {
 			res.Unmatched++
 		}
-		if s, ok := Build(*in, policy, b.AsOf); ok {
-			states = append(states, s)
-		}
+		states = append(states, fromOrdered(created, order(in.Events), in.Feedback, policy, b.AsOf))
 	}
 	return states, nil
 }

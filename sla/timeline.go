@@ -1,7 +1,6 @@
 package sla
 
 import (
-	"cmp"
 	"context"
 	"slices"
 
@@ -51,11 +50,7 @@ func States(ctx context.Context, b StateBuild, ids []string) ([]Request, Result,
 // Ordered returns the events as Build reads them: one copy of each event id,
 // by occurred_at, ties by event id.
 func Ordered(events []transform.ServiceEvent) []transform.ServiceEvent {
-	out := dedupe(events)
-	slices.SortStableFunc(out, func(a, b transform.ServiceEvent) int {
-		return cmp.Or(a.OccurredAt.Compare(b.OccurredAt), cmp.Compare(a.EventID, b.EventID))
-	})
-	return out
+	return order(slices.Clone(events))
 }
 
 // Pause is one stop of a request's SLA clock: a clock_paused whose reason

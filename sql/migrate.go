@@ -223,7 +223,9 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 			}
 			return m.execAll(ctx, rendered[1:])
 		}
-		has := func(ctx context.Context, node driver.Conn) (bool, error) { return localColumns(ctx, node, local, columns) }
+		has := func(ctx context.Context, node driver.Conn) (bool, error) {
+			return localColumns(ctx, node, local, columns)
+		}
 		if err := m.onEachShard(ctx, rendered[0], has); err != nil {
 			return err
 		}
