@@ -204,20 +204,36 @@ func (r *Refresher) Refresh(ctx context.Context) (Result, error) {
 }
 
 // RefreshAll rebuilds every request, whatever changed: after terms of an
-// existing contract version were corrected, for instance.
+// existing contract version were corrected, for instance. It lists them
+// from the fact tables themselves, not from request_changes, which on an
+// upgraded database starts a day before its last refresh and may have had
+// old months dropped.
 func (r *Refresher) RefreshAll(ctx context.Context) (Result, error) {
-	return r.refreshSince(ctx, r.Now().UTC(), time.Unix(0, 0))
+	return r.refreshSince(ctx, r.Now().UTC(), time.Time{})
 }
 
+// allRequests lists every request with events or feedback (orphans too:
+// the refresh counts them).
+const allRequests = `SELECT DISTINCT request_id FROM service_events
+		UNION ALL SELECT DISTINCT request_id FROM feedback`
+
+// refreshSince rebuilds what changed since since; every request when since
+// is at or before the epoch (the first refresh of a database, and
+// RefreshAll).
 func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (Result, error) {
-	if since.Unix() < 0 {
-		since = time.Unix(0, 0).UTC()
-	}
 	if err := r.checkSchema(ctx); err != nil {
 		return Result{}, err
 	}
+	if since.Unix() <= 0 {
+		ids, err := r.strings(ctx, allRequests)
+		if err != nil {
+			return Result{}, fmt.Errorf("list requests: %w", err)
+		}
+		return r.refreshed(ctx, start, unique(ids))
+	}
 	// One query finds the changed requests and every request on their
-	// serials: a few scans, whatever the number of changes. GLOBAL IN: on a
+	// serials, reading about what changed (request_changes is sorted by
+	// ingest time, request_serials by serial). GLOBAL IN: on a
 	// cluster, the requests on one serial sit on different shards (they are
 	// sharded by request id), so the sets are built once, on this node, over
 	// all shards, and sent to every shard; a plain IN would be refused
@@ -227,7 +243,13 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	if err != nil {
 		return Result{}, fmt.Errorf("find changed requests: %w", err)
 	}
-	res, err := r.rebuild(ctx, unique(ids))
+	return r.refreshed(ctx, start, unique(ids))
+}
+
+// refreshed rebuilds ids (with their serials' requests) and records start
+// as the watermark of a refresh that caught up.
+func (r *Refresher) refreshed(ctx context.Context, start time.Time, ids []string) (Result, error) {
+	res, err := r.rebuild(ctx, ids)
 	if err != nil {
 		return res, err
 	}

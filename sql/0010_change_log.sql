@@ -32,9 +32,8 @@ WHERE event_type = 'request_created' AND product_serial != '';
 
 -- Which requests got rows when: one row per request and ingest instant of
 -- each insert. Sorted by that instant, so "what changed since the last
--- refresh" reads only the newest rows. It only grows (about a third as
--- many rows as the fact tables in the generated load, of two narrow
--- columns); a month's partition no refresh will read again can be dropped
+-- refresh" reads only the newest rows. It only grows (a fifth to a third
+-- as many rows as the fact tables, of two narrow columns); a month's partition no refresh will read again can be dropped
 -- by hand (ALTER TABLE request_changes DROP PARTITION 202601).
 CREATE TABLE IF NOT EXISTS request_changes
 (
@@ -53,11 +52,13 @@ SELECT DISTINCT ingested_at, request_id FROM feedback;
 
 -- What the next refresh may still have to read: rows ingested up to a day
 -- before the last refresh's watermark (the refresher re-reads a minute
--- before it). A database never refreshed copies everything.
+-- before it). A database never refreshed copies everything: its watermark
+-- is epoch 0, and "ingested_at + 86400 >=" is written so, since epoch 0
+-- minus a day would wrap around to 2106 (DateTime is unsigned).
 INSERT INTO request_changes (ingested_at, request_id)
 SELECT DISTINCT ingested_at, request_id FROM service_events
-WHERE ingested_at >= (SELECT max(watermark) FROM state_refreshes) - 86400;
+WHERE ingested_at + 86400 >= (SELECT max(watermark) FROM state_refreshes);
 
 INSERT INTO request_changes (ingested_at, request_id)
 SELECT DISTINCT ingested_at, request_id FROM feedback
-WHERE ingested_at >= (SELECT max(watermark) FROM state_refreshes) - 86400;
+WHERE ingested_at + 86400 >= (SELECT max(watermark) FROM state_refreshes);

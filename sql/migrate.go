@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,6 +220,9 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 		// each shard; the rest remake the Distributed table over it.
 		local := alter[1] + LocalSuffix
 		if !ok {
+			// Not an ADD COLUMN (MODIFY COLUMN, say): 18.16 returns once the
+			// shard's active replicas applied it; there are no columns to
+			// wait for on every node, as below.
 			if err := m.onEachShard(ctx, rendered[0], nil); err != nil {
 				return err
 			}
@@ -252,7 +257,9 @@ func (m *migrator) execAll(ctx context.Context, stmts []string) error {
 }
 
 // nodesQuery lists the nodes of a cluster by shard, replicas in order.
-const nodesQuery = `SELECT shard_num, concat(host_address, ':', toString(port)) FROM system.clusters
+// host_name, as remote_servers writes it (what a TLS certificate names, and
+// what resolves where the cluster's own nodes resolve it).
+const nodesQuery = `SELECT shard_num, host_name, port FROM system.clusters
 	WHERE cluster = ? ORDER BY shard_num, replica_num`
 
 type node struct {
@@ -268,10 +275,15 @@ func (m *migrator) nodes(ctx context.Context) ([]node, error) {
 	defer rows.Close()
 	var out []node
 	for rows.Next() {
-		var n node
-		if err := rows.Scan(&n.shard, &n.addr); err != nil {
+		var (
+			n    node
+			host string
+			port uint16
+		)
+		if err := rows.Scan(&n.shard, &host, &port); err != nil {
 			return nil, fmt.Errorf("nodes of cluster %s: %w", m.target.Cluster, err)
 		}
+		n.addr = net.JoinHostPort(host, strconv.Itoa(int(port)))
 		out = append(out, n)
 	}
 	if err := rows.Err(); err != nil {
@@ -322,10 +334,6 @@ func (m *migrator) onNode(ctx context.Context, addr, stmt string, done func(cont
 		return fmt.Errorf("node %s: %w", addr, err)
 	}
 	defer conn.Close()
-	ctx, err = withServerSettings(ctx, conn)
-	if err != nil {
-		return err
-	}
 	if done != nil {
 		if ok, err := done(ctx, conn); err != nil || ok {
 			return err
@@ -363,10 +371,10 @@ func (m *migrator) onEveryNode(ctx context.Context, table string, columns []stri
 			if err == nil && ok {
 				break
 			}
-			if err == nil && time.Now().After(deadline) {
-				err = fmt.Errorf("columns %v still missing after %s", columns, replicaWait)
-			}
-			if err != nil {
+			if time.Now().After(deadline) {
+				if err == nil {
+					err = fmt.Errorf("columns %v still missing after %s", columns, replicaWait)
+				}
 				conn.Close()
 				return fmt.Errorf("node %s, table %s: %w", n.addr, table, err)
 			}

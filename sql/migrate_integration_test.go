@@ -375,3 +375,28 @@ func TestIntegrationMigrateChangeLogBackfill(t *testing.T) {
 		t.Errorf("request_changes after two inserts: %q, want %q", got, want)
 	}
 }
+
+// On a database never refreshed, 0010's backfill copies every change:
+// state_refreshes is empty, its max(watermark) is epoch 0, and epoch 0
+// minus a day must not wrap around to 2106.
+func TestIntegrationMigrateChangeLogBackfillNeverRefreshed(t *testing.T) {
+	dsn, _ := testenv.FreshDatabase(t)
+	ctx := t.Context()
+	conn := open(t, dsn)
+	migs := shipped(t)
+	i := slices.IndexFunc(migs, func(m sql.Migration) bool { return m.Name == "0010_change_log.sql" })
+	if _, err := sql.MigrateThese(ctx, conn, logger(t), migs[:i]); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, `INSERT INTO service_events (event_id, event_type, occurred_at, request_id, product_serial, ingested_at)
+		SELECT 'a1', 'request_created', toDateTime('2025-01-01 09:00:00', 'UTC'), 'A', 'SN-1', toDateTime('2025-01-01 10:00:00', 'UTC')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sql.MigrateThese(ctx, conn, logger(t), migs); err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM request_changes WHERE request_id = 'A'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("request_changes rows of A after the backfill: %d (%v), want 1", n, err)
+	}
+}
