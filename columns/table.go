@@ -26,9 +26,9 @@ type Column[T any] struct {
 // back into a row (a value computed from several fields).
 func Of[T, V any](name, typ string, value func(*T) V, dest func(*T) any) Column[T] {
 	return Column[T]{
-		Name:   name,
-		Type:   typ,
-		value:  func(r *T) any { return value(r) },
+		Name:  name,
+		Type:  typ,
+		value: func(r *T) any { return value(r) },
 		filler: func(n int) filler[T] {
 			if f, ok := lowCardinalityFiller[T, V](typ, n, func(r *T) string { return any(value(r)).(string) }); ok {
 				return f
