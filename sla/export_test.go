@@ -1,5 +1,9 @@
 package sla
 
-// ChangedRequests is the refresher's lookup of changed requests and their
-// siblings, for the test on current ClickHouse.
-const ChangedRequests = changedRequests
+// The refresher's lookups of changed requests and of the requests on their
+// serials, for the test on current ClickHouse.
+const (
+	ChangedRequests   = changedRequests
+	SerialsOfRequests = serialsOfRequests
+	RequestsOnSerials = requestsOnSerials
+)

@@ -87,31 +87,18 @@ func Read(ctx context.Context, conn driver.Conn, c Config) (Timeline, error) {
 	return Explain(*in, *state, states, policy, c.AsOf)
 }
 
-// siblings finds the requests on the serials of request ? through the
-// serial index, as the refresher does (GLOBAL IN: on a cluster the subquery
-// reads the Distributed table once).
-const siblings = `SELECT DISTINCT request_id FROM request_serials
-	WHERE product_serial GLOBAL IN (
-		SELECT product_serial FROM service_events
-		WHERE event_type = 'request_created' AND product_serial != '' AND request_id = ?)`
-
 // onSerial lists id and every request opened on its serials, as the
-// refresher finds them (sla/refresh.go siblingsOf).
+// refresher finds them (sla.OnSerials), id first.
 func onSerial(ctx context.Context, conn driver.Conn, id string) ([]string, error) {
-	ids := []string{id}
-	rows, err := conn.Query(ctx, siblings, id)
+	all, err := sla.OnSerials(ctx, conn, []string{id}, 1)
 	if err != nil {
-		return nil, fmt.Errorf("find requests on the same serial: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("find requests on the same serial: %w", err)
-		}
+	ids := []string{id}
+	for _, s := range all {
 		if s != id {
 			ids = append(ids, s)
 		}
 	}
-	return ids, rows.Err()
+	return ids, nil
 }
