@@ -117,7 +117,7 @@ func RunRefresh(ctx context.Context, cfg RefreshConfig) error {
 		return err
 	}
 	defer conn.Close()
-	if err := conn.QueryRow(ctx, "SELECT count() FROM request_state").Scan(&res.Requests); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT uniqExact(request_id) FROM request_state").Scan(&res.Requests); err != nil {
 		return err
 	}
 	if err := conn.QueryRow(ctx, "SELECT (SELECT count() FROM service_events) + (SELECT count() FROM feedback)").Scan(&res.FactRows); err != nil {
@@ -142,8 +142,10 @@ func loadedFacts(ctx context.Context, cfg RefreshConfig, own warehouse.OwnDataba
 		if err != nil {
 			return nil, nil, err
 		}
+		// Distinct requests: the cycles of an earlier run wrote newer
+		// states of some, which merges collapse only in time.
 		var have uint64
-		_ = conn.QueryRow(ctx, "SELECT count() FROM request_state").Scan(&have)
+		_ = conn.QueryRow(ctx, "SELECT uniqExact(request_id) FROM request_state").Scan(&have)
 		if have == uint64(cfg.Requests) {
 			sample, err := storedSample(ctx, conn, sampleSize(cfg))
 			return conn, sample, err
