@@ -2,7 +2,10 @@
 # The benchmark command (make bench): the Go benchmarks of the hot paths, then
 # `servicepulse bench` (raw ClickHouse insert rate, end-to-end Kafka →
 # ClickHouse rate, worker memory) and `servicepulse bench kpi` (every KPI over
-# BENCH_REQUESTS generated requests, default 10,000,000; about 15 minutes).
+# BENCH_REQUESTS generated requests, default 10,000,000; about 15 minutes) and
+# `servicepulse bench refresh` (refresh cycles of 1,000 changed requests over
+# BENCH_REFRESH_REQUESTS stored ones, default 1,000,000: about 3 minutes; the
+# 10,000,000 of BENCHMARKS.md load for 23 minutes).
 # Results land in .cache/bench/; BENCHMARKS.md quotes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +22,6 @@ step "servicepulse bench (end to end)"
 
 step "servicepulse bench kpi"
 "$sp" bench kpi --requests "${BENCH_REQUESTS:-10000000}" --log-level warn | tee "$out/kpi.json"
+
+step "servicepulse bench refresh"
+"$sp" bench refresh --requests "${BENCH_REFRESH_REQUESTS:-1000000}" --log-level warn | tee "$out/refresh.json"

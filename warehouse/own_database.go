@@ -12,7 +12,7 @@ import (
 // creates for itself on a server, marked as its own (ClaimDatabase), and may
 // therefore reset (ResetDatabase).
 type OwnDatabase struct {
-	Command string // "bench", "bench kpi" or "demo": the marker's command
+	Command string // "bench", "bench kpi", "bench refresh" or "demo": the marker's command
 	Name    string // the database
 	Server  string // DSN of the server, without a database
 	DSN     string // DSN of the server with Name as its database
