@@ -193,7 +193,7 @@ func TestFlagsRegisteredOnlyWhereRead(t *testing.T) {
 	reads := map[string]int{
 		"actions": 0, "clickhouse": 0, "contracts": 0, "dashboards": 0, // verbs only
 		"actions add": ch | logs, "actions list": ch | logs,
-		"bench": ch | logs, "bench kpi": ch | logs,
+		"bench": ch | logs, "bench kpi": ch | logs, "bench refresh": ch | logs,
 		"breaches":         ch | logs,
 		"broker":           logs,
 		"clickhouse start": logs, "clickhouse stop": logs,

@@ -111,7 +111,7 @@ func requireRefused(t *testing.T, command, database string, args ...string) {
 
 // ownershipCase is one command's part of the ownership tests.
 type ownershipCase struct {
-	command string   // "bench", "bench kpi", "demo"
+	command string   // "bench", "bench kpi", "bench refresh", "demo"
 	args    []string // the command and its smallest sizes
 }
 
@@ -162,6 +162,27 @@ func TestIntegrationOwnershipBench(t *testing.T) {
 	t.Parallel()
 	c := ownershipCase{"bench", []string{"bench", "--tickets", "200", "--log-level", "warn"}}
 	c.check(t)
+}
+
+func TestIntegrationOwnershipBenchRefresh(t *testing.T) {
+	t.Parallel()
+	c := ownershipCase{"bench refresh", []string{"bench", "refresh", "--requests", "300", "--changed", "20", "--cycles", "1", "--log-level", "warn"}}
+	// --reuse too refuses a database bench refresh did not create.
+	server, conn, own := c.check(t, []string{"--reuse"})
+
+	// --reuse keeps what bench refresh loaded into its own database.
+	testenv.Exec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
+	out := mustRun(t, append(append([]string{}, c.args...), "--clickhouse", server, "--database", own, "--reuse")...)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("bench refresh printed %q: %v", out, err)
+	}
+	if _, loaded := res["load_seconds"]; loaded || res["requests"] != float64(300) {
+		t.Fatalf("bench refresh --reuse printed %v, want 300 requests and no load_seconds (nothing reloaded)", res)
+	}
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 1 {
+		t.Fatal("bench refresh --reuse reset its database")
+	}
 }
 
 func TestIntegrationOwnershipBenchKPI(t *testing.T) {
