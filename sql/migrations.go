@@ -100,7 +100,14 @@ var backfill = regexp.MustCompile(`(?i)^INSERT INTO (\w+) \([^)]*\) SELECT `)
 
 // duplicatesHarmless lists the tables a backfill may write: indexes whose
 // every reader asks DISTINCT questions (which requests, which serials).
+// They are exactly the tables materialized views fill (FedByViews).
 var duplicatesHarmless = map[string]bool{"request_serials": true, "request_changes": true}
+
+// FedByViews reports whether materialized views fill table from the fact
+// tables (sql/0010_change_log.sql): moving a database copies the facts and
+// lets the views refill such a table, never the table itself, or its rows
+// would arrive twice.
+func FedByViews(table string) bool { return duplicatesHarmless[table] }
 
 const idempotentHelp = "CREATE TABLE|VIEW|MATERIALIZED VIEW|DATABASE IF NOT EXISTS …, " +
 	"DROP TABLE|VIEW IF EXISTS …, ALTER TABLE t MODIFY COLUMN …, " +

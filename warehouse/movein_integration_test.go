@@ -155,6 +155,11 @@ func (s source) tables(t *testing.T) []table {
 		if err := rows.Scan(&tb.name, &tb.engine); err != nil {
 			t.Fatal(err)
 		}
+		// Views, and the tables they fill, are not copied: copying the
+		// facts through the cluster's views refills those tables.
+		if tb.engine == "MaterializedView" || sql.FedByViews(tb.name) {
+			continue
+		}
 		out = append(out, tb)
 	}
 	if err := rows.Err(); err != nil {
