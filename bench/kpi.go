@@ -176,7 +176,7 @@ func load(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger,
 		return err
 	}
 	start := time.Now()
-	if err := loadStates(ctx, conn, requests, log); err != nil {
+	if err := loadStates(ctx, conn, requests, false, log); err != nil {
 		return err
 	}
 	res.LoadSeconds = time.Since(start).Seconds()

@@ -9,6 +9,7 @@ import (
 	"servicepulse/contracts"
 	"servicepulse/daemon"
 	"servicepulse/generator"
+	"servicepulse/ingest"
 	"servicepulse/sla"
 	"servicepulse/transform"
 
@@ -21,10 +22,12 @@ var loadClock = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // loadStates generates requests opened over 2026 and builds their states with
 // the code of ingest and refresh (transform.Decode*, sla.BuildStates),
-// without Kafka. It generates in slices of about two weeks so memory holds one
-// slice's events; request ids and serials get the slice's prefix, as the
-// generator's ids restart with each run.
-func loadStates(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger) error {
+// without Kafka; with facts, it first writes each slice's events and
+// feedback through the sink ingest uses (bench refresh). It generates in
+// slices of about two weeks so memory holds one slice's events; request ids
+// and serials get the slice's prefix, as the generator's ids restart with
+// each run.
+func loadStates(ctx context.Context, conn driver.Conn, requests int, facts bool, log *slog.Logger) error {
 	// About 40,000 requests a slice keeps the loader under 1 GB (a request's
 	// decoded events and feedback take about 20 KB).
 	parts := max(1, min(365, requests/40_000))
@@ -33,7 +36,8 @@ func loadStates(ctx context.Context, conn driver.Conn, requests int, log *slog.L
 		return err
 	}
 	build := sla.StateBuild{Conn: conn, Terms: contracts.Sample(), Policies: &sla.Policies{}, AsOf: loadClock, WriteChunk: 100_000}
-	written := 0
+	sink := ingest.NewClickHouseSink(conn)
+	written, rows := 0, 0
 	year := time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai())
 	for k := range parts {
 		n := requests / parts
@@ -46,6 +50,13 @@ func loadStates(ctx context.Context, conn driver.Conn, requests int, log *slog.L
 		if err != nil {
 			return err
 		}
+		if facts {
+			n, err := writeFacts(ctx, sink, inputs, order)
+			if err != nil {
+				return err
+			}
+			rows += n
+		}
 		// The slice's inputs are in memory already: one Load hands them all.
 		build.Load = func(context.Context, []string) (map[string]*sla.Input, error) { return inputs, nil }
 		build.LoadChunk = len(order)
@@ -55,10 +66,34 @@ func loadStates(ctx context.Context, conn driver.Conn, requests int, log *slog.L
 		}
 		written += res.Requests
 		if (k+1)%10 == 0 || k+1 == parts {
-			log.Info("bench: request states loaded", "slice", k+1, "of", parts, "requests", written)
+			log.Info("bench: request states loaded", "slice", k+1, "of", parts, "requests", written, "fact_rows", rows)
 		}
 	}
 	return nil
+}
+
+// writeFacts writes the events and feedback of inputs, request by request
+// in order, in batches of ingest's default size; it returns the rows
+// written.
+func writeFacts(ctx context.Context, sink *ingest.ClickHouseSink, inputs map[string]*sla.Input, order []string) (int, error) {
+	rows := 0
+	b := &ingest.Batch{}
+	flush := func() error {
+		rows += len(b.Events) + len(b.Feedback)
+		err := sink.Write(ctx, b)
+		b.Events, b.Feedback = b.Events[:0], b.Feedback[:0]
+		return err
+	}
+	for _, id := range order {
+		b.Events = append(b.Events, inputs[id].Events...)
+		b.Feedback = append(b.Feedback, inputs[id].Feedback...)
+		if len(b.Events)+len(b.Feedback) >= ingest.DefaultConfig().BatchRows {
+			if err := flush(); err != nil {
+				return rows, err
+			}
+		}
+	}
+	return rows, flush()
 }
 
 // generateSlice generates the traffic of gen and decodes it into each

@@ -13,8 +13,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"servicepulse/contracts"
-	"servicepulse/daemon"
-	"servicepulse/generator"
 	"servicepulse/ingest"
 	"servicepulse/internal/fields"
 	"servicepulse/sla"
@@ -181,59 +179,11 @@ func loadedFacts(ctx context.Context, cfg RefreshConfig, own warehouse.OwnDataba
 // cycle, two kinds of cycle.
 func sampleSize(cfg RefreshConfig) int { return min(cfg.Requests, 2*cfg.Cycles*cfg.Changed) }
 
-// loadFacts is loadStates with the facts written too, through the sink
-// ingest uses, and a refresh watermark recorded at the end, as if a refresh
-// had just caught up.
+// loadFacts is loadStates with the facts written too, and a refresh
+// watermark recorded at the end, as if a refresh had just caught up.
 func loadFacts(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger) error {
-	parts := max(1, min(365, requests/40_000))
-	tr, err := transform.New(transform.Config{PIIKey: []byte(daemon.DevPIIKey), Now: func() time.Time { return loadClock }})
-	if err != nil {
+	if err := loadStates(ctx, conn, requests, true, log); err != nil {
 		return err
-	}
-	sink := ingest.NewClickHouseSink(conn)
-	build := sla.StateBuild{Conn: conn, Terms: contracts.Sample(), Policies: &sla.Policies{}, AsOf: loadClock, WriteChunk: 100_000}
-	year := time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai())
-	written, rows := 0, 0
-	for k := range parts {
-		n := requests / parts
-		if k == parts-1 {
-			n = requests - n*(parts-1)
-		}
-		gen := generator.Config{Seed: int64(k + 1), Tickets: n, From: year.AddDate(0, 0, k*365/parts),
-			Days: (k+1)*365/parts - k*365/parts, Now: loadClock}
-		inputs, order, err := generateSlice(tr, gen, fmt.Sprintf("S%03d-", k))
-		if err != nil {
-			return err
-		}
-		b := &ingest.Batch{}
-		flush := func() error {
-			rows += len(b.Events) + len(b.Feedback)
-			err := sink.Write(ctx, b)
-			b.Events, b.Feedback = b.Events[:0], b.Feedback[:0]
-			return err
-		}
-		for _, id := range order {
-			b.Events = append(b.Events, inputs[id].Events...)
-			b.Feedback = append(b.Feedback, inputs[id].Feedback...)
-			if len(b.Events)+len(b.Feedback) >= ingest.DefaultConfig().BatchRows {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		build.Load = func(context.Context, []string) (map[string]*sla.Input, error) { return inputs, nil }
-		build.LoadChunk = len(order)
-		_, res, err := sla.BuildStates(ctx, build, order)
-		if err != nil {
-			return err
-		}
-		written += res.Requests
-		if (k+1)%10 == 0 || k+1 == parts {
-			log.Info("bench refresh: facts and states loaded", "slice", k+1, "of", parts, "requests", written, "fact_rows", rows)
-		}
 	}
 	// Two seconds on, so that the last rows written are older than the
 	// watermark minus the cycles' margin (a second): the first cycle must

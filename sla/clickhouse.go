@@ -105,13 +105,7 @@ func (b *inputBuffers) load(ctx context.Context, conn driver.Conn, ids []string)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
-	for run := range runs(events, func(e *transform.ServiceEvent) string { return e.RequestID }) {
-		if p := get(run[0].RequestID); p.Events == nil {
-			p.Events = run
-		} else { // rows out of order: never with ORDER BY, kept correct anyway
-			p.Events = append(p.Events, run...)
-		}
-	}
+	attach(events, func(e *transform.ServiceEvent) string { return e.RequestID }, get, func(in *Input) *[]transform.ServiceEvent { return &in.Events })
 	rows, err = conn.Query(ctx, feedbackInputs.SelectSQL()+" WHERE request_id IN ("+list+") ORDER BY request_id")
 	if err != nil {
 		return nil, fmt.Errorf("load feedback: %w", err)
@@ -136,14 +130,20 @@ func (b *inputBuffers) load(ctx context.Context, conn driver.Conn, ids []string)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load feedback: %w", err)
 	}
-	for run := range runs(feedback, func(f *transform.FeedbackEvent) string { return f.RequestID }) {
-		if p := get(run[0].RequestID); p.Feedback == nil {
-			p.Feedback = run
-		} else {
-			p.Feedback = append(p.Feedback, run...)
+	attach(feedback, func(f *transform.FeedbackEvent) string { return f.RequestID }, get, func(in *Input) *[]transform.FeedbackEvent { return &in.Feedback })
+	return in, nil
+}
+
+// attach hands each request's run of rows (sorted by request) to its
+// Input's field, without copying them.
+func attach[T any](rows []T, key func(*T) string, get func(string) *Input, field func(*Input) *[]T) {
+	for run := range runs(rows, key) {
+		if f := field(get(key(&run[0]))); *f == nil {
+			*f = run
+		} else { // rows out of order: never with ORDER BY, kept correct anyway
+			*f = append(*f, run...)
 		}
 	}
-	return in, nil
 }
 
 // runs yields the maximal runs of consecutive elements of s with the same

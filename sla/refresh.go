@@ -125,6 +125,8 @@ func (r *Refresher) checkSchema(ctx context.Context) error {
 	return nil
 }
 
+// refreshIDs rebuilds ids with every request on their serials and records
+// start as the watermark.
 func (r *Refresher) refreshIDs(ctx context.Context, start time.Time, ids []string) (Result, error) {
 	if err := r.checkSchema(ctx); err != nil {
 		return Result{}, err
@@ -133,6 +135,12 @@ func (r *Refresher) refreshIDs(ctx context.Context, start time.Time, ids []strin
 	if err != nil {
 		return Result{}, err
 	}
+	return r.rebuildAndRecord(ctx, start, all)
+}
+
+// rebuildAndRecord rebuilds all (requests on their serials included) and
+// records start as the watermark.
+func (r *Refresher) rebuildAndRecord(ctx context.Context, start time.Time, all []string) (Result, error) {
 	res, err := r.rebuild(ctx, all)
 	if err != nil {
 		return res, err
@@ -232,32 +240,24 @@ func (r *Refresher) refreshSince(ctx context.Context, start, since time.Time) (R
 	if err := r.checkSchema(ctx); err != nil {
 		return Result{}, err
 	}
+	var res Result
 	if since.Unix() <= 0 {
 		ids, err := r.strings(ctx, allRequests)
 		if err != nil {
 			return Result{}, fmt.Errorf("list requests: %w", err)
 		}
-		return r.refreshed(ctx, start, unique(ids))
-	}
-	ids, err := r.strings(ctx, changedRequests, since)
-	if err != nil {
-		return Result{}, fmt.Errorf("find changed requests: %w", err)
-	}
-	if ids, err = r.withSiblings(ctx, ids); err != nil {
-		return Result{}, err
-	}
-	return r.refreshed(ctx, start, ids)
-}
-
-// refreshed rebuilds ids (with their serials' requests) and records start
-// as the watermark of a refresh that caught up.
-func (r *Refresher) refreshed(ctx context.Context, start time.Time, ids []string) (Result, error) {
-	res, err := r.rebuild(ctx, ids)
-	if err != nil {
-		return res, err
-	}
-	if err := r.recordRefresh(ctx, start, res.Requests); err != nil {
-		return res, err
+		// Every request: none to add for the serials.
+		if res, err = r.rebuildAndRecord(ctx, start, unique(ids)); err != nil {
+			return res, err
+		}
+	} else {
+		ids, err := r.strings(ctx, changedRequests, since)
+		if err != nil {
+			return Result{}, fmt.Errorf("find changed requests: %w", err)
+		}
+		if res, err = r.refreshIDs(ctx, start, ids); err != nil {
+			return res, err
+		}
 	}
 	r.mu.Lock()
 	r.caughtUp = true

@@ -226,10 +226,10 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 			if err := m.onEachShard(ctx, rendered[0], nil); err != nil {
 				return err
 			}
-			return m.execAll(ctx, rendered[1:])
+			return unlessDone(ctx, m.conn, rendered[1:], nil)
 		}
 		has := func(ctx context.Context, node driver.Conn) (bool, error) {
-			return localColumns(ctx, node, local, columns)
+			return columnsOn(ctx, node, local, columns)
 		}
 		if err := m.onEachShard(ctx, rendered[0], has); err != nil {
 			return err
@@ -242,18 +242,9 @@ func (m *migrator) apply(ctx context.Context, stmt string) error {
 		return m.guarded(ctx, table, columns, rendered[1:])
 	}
 	if !ok {
-		return m.execAll(ctx, rendered)
+		return unlessDone(ctx, m.conn, rendered, nil)
 	}
 	return m.guarded(ctx, table, columns, rendered)
-}
-
-func (m *migrator) execAll(ctx context.Context, stmts []string) error {
-	for _, s := range stmts {
-		if err := m.conn.Exec(ctx, s); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // nodesQuery lists the nodes of a cluster by shard, replicas in order.
@@ -334,17 +325,11 @@ func (m *migrator) onNode(ctx context.Context, addr, stmt string, done func(cont
 		return fmt.Errorf("node %s: %w", addr, err)
 	}
 	defer conn.Close()
+	var isDone func(context.Context) (bool, error)
 	if done != nil {
-		if ok, err := done(ctx, conn); err != nil || ok {
-			return err
-		}
+		isDone = func(ctx context.Context) (bool, error) { return done(ctx, conn) }
 	}
-	if err := conn.Exec(ctx, stmt); err != nil {
-		if done != nil {
-			if ok, _ := done(ctx, conn); ok {
-				return nil
-			}
-		}
+	if err := unlessDone(ctx, conn, []string{stmt}, isDone); err != nil {
 		return fmt.Errorf("node %s: %w", addr, err)
 	}
 	return nil
@@ -367,7 +352,7 @@ func (m *migrator) onEveryNode(ctx context.Context, table string, columns []stri
 			continue
 		}
 		for {
-			ok, err := localColumns(ctx, conn, table, columns)
+			ok, err := columnsOn(ctx, conn, table, columns)
 			if err == nil && ok {
 				break
 			}
@@ -394,8 +379,9 @@ func (m *migrator) onEveryNode(ctx context.Context, table string, columns []stri
 // ALTER that its shard's first replica took.
 const replicaWait = 2 * time.Minute
 
-// localColumns reports whether the node's table has every one of columns.
-func localColumns(ctx context.Context, conn driver.Conn, table string, columns []string) (bool, error) {
+// columnsOn reports whether the table of conn's node has every one of
+// columns.
+func columnsOn(ctx context.Context, conn driver.Conn, table string, columns []string) (bool, error) {
 	for _, c := range columns {
 		var n uint64
 		if err := conn.QueryRow(ctx, columnExists, table, c).Scan(&n); err != nil {
@@ -411,13 +397,24 @@ func localColumns(ctx context.Context, conn driver.Conn, table string, columns [
 // guarded runs stmts unless table already has every one of columns. (A
 // node applies an ALTER's columns together, so a node has all or none.)
 func (m *migrator) guarded(ctx context.Context, table string, columns []string, stmts []string) error {
-	if ok, err := m.hasColumns(ctx, table, columns); err != nil || ok {
-		return err
+	return unlessDone(ctx, m.conn, stmts, func(ctx context.Context) (bool, error) { return m.hasColumns(ctx, table, columns) })
+}
+
+// unlessDone runs stmts on conn unless done (when given) says there is
+// nothing to do; after a failed statement, done decides whether a
+// concurrent migrator did it, which is success too.
+func unlessDone(ctx context.Context, conn driver.Conn, stmts []string, done func(context.Context) (bool, error)) error {
+	if done != nil {
+		if ok, err := done(ctx); err != nil || ok {
+			return err
+		}
 	}
 	for _, s := range stmts {
-		if err := m.conn.Exec(ctx, s); err != nil {
-			if ok, _ := m.hasColumns(ctx, table, columns); ok {
-				return nil
+		if err := conn.Exec(ctx, s); err != nil {
+			if done != nil {
+				if ok, _ := done(ctx); ok {
+					return nil
+				}
 			}
 			return err
 		}
@@ -425,28 +422,25 @@ func (m *migrator) guarded(ctx context.Context, table string, columns []string, 
 	return nil
 }
 
-// hasColumns reports whether table has every one of columns (hasColumn).
+// hasColumns reports whether table has every one of columns: on the
+// connected node or, on a cluster, on one replica of every shard
+// (cluster()), since a Replicated ALTER reaches the shard's other replicas
+// by itself.
 func (m *migrator) hasColumns(ctx context.Context, table string, columns []string) (bool, error) {
+	if m.target.Cluster == "" {
+		return columnsOn(ctx, m.conn, table, columns)
+	}
 	for _, c := range columns {
-		if ok, err := m.hasColumn(ctx, table, c); err != nil || !ok {
+		if ok, err := m.onEveryShard(ctx, table, c); err != nil || !ok {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
-// hasColumn looks the column up on the connected node or, on a cluster, on
-// one replica of every shard (cluster()): a Replicated ALTER reaches the
-// shard's other replicas by itself.
-func (m *migrator) hasColumn(ctx context.Context, table, column string) (bool, error) {
-	var n uint64
-	if m.target.Cluster == "" {
-		if err := m.conn.QueryRow(ctx, columnExists, table, column).Scan(&n); err != nil {
-			return false, fmt.Errorf("look up column %s.%s: %w", table, column, err)
-		}
-		return n > 0, nil
-	}
-	var shards uint64
+// onEveryShard reports whether one replica of every shard has the column.
+func (m *migrator) onEveryShard(ctx context.Context, table, column string) (bool, error) {
+	var n, shards uint64
 	if err := m.conn.QueryRow(ctx, clusterShards, m.target.Cluster).Scan(&shards); err != nil {
 		return false, fmt.Errorf("shards of cluster %s: %w", m.target.Cluster, err)
 	}

@@ -109,6 +109,25 @@ func requireRefused(t *testing.T, command, database string, args ...string) {
 	}
 }
 
+// requireReused checks that c with --reuse keeps what it loaded into its
+// own database: it prints the requests loaded before and no load_seconds,
+// and an extra table stays.
+func (c ownershipCase) requireReused(t *testing.T, server string, conn driver.Conn, own string, requests int) {
+	t.Helper()
+	testenv.Exec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
+	out := mustRun(t, append(append([]string{}, c.args...), "--clickhouse", server, "--database", own, "--reuse")...)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%s printed %q: %v", c.command, out, err)
+	}
+	if _, loaded := res["load_seconds"]; loaded || res["requests"] != float64(requests) {
+		t.Fatalf("%s --reuse printed %v, want %d requests and no load_seconds (nothing reloaded)", c.command, res, requests)
+	}
+	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 1 {
+		t.Fatalf("%s --reuse reset its database", c.command)
+	}
+}
+
 // ownershipCase is one command's part of the ownership tests.
 type ownershipCase struct {
 	command string   // "bench", "bench kpi", "bench refresh", "demo"
@@ -170,19 +189,7 @@ func TestIntegrationOwnershipBenchRefresh(t *testing.T) {
 	// --reuse too refuses a database bench refresh did not create.
 	server, conn, own := c.check(t, []string{"--reuse"})
 
-	// --reuse keeps what bench refresh loaded into its own database.
-	testenv.Exec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
-	out := mustRun(t, append(append([]string{}, c.args...), "--clickhouse", server, "--database", own, "--reuse")...)
-	var res map[string]any
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("bench refresh printed %q: %v", out, err)
-	}
-	if _, loaded := res["load_seconds"]; loaded || res["requests"] != float64(300) {
-		t.Fatalf("bench refresh --reuse printed %v, want 300 requests and no load_seconds (nothing reloaded)", res)
-	}
-	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 1 {
-		t.Fatal("bench refresh --reuse reset its database")
-	}
+	c.requireReused(t, server, conn, own, 300)
 }
 
 func TestIntegrationOwnershipBenchKPI(t *testing.T) {
@@ -191,19 +198,7 @@ func TestIntegrationOwnershipBenchKPI(t *testing.T) {
 	// --reuse too refuses a database bench kpi did not create.
 	server, conn, own := c.check(t, []string{"--reuse"})
 
-	// --reuse keeps what bench kpi loaded into its own database.
-	testenv.Exec(t, conn, "CREATE TABLE `"+own+"`.leftover (v UInt8) ENGINE = TinyLog")
-	out := mustRun(t, append(append([]string{}, c.args...), "--clickhouse", server, "--database", own, "--reuse")...)
-	var res map[string]any
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("bench kpi printed %q: %v", out, err)
-	}
-	if _, loaded := res["load_seconds"]; loaded || res["requests"] != float64(200) {
-		t.Fatalf("bench kpi --reuse printed %v, want 200 requests and no load_seconds (nothing reloaded)", res)
-	}
-	if n := testenv.Count(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name = 'leftover'", own); n != 1 {
-		t.Fatal("bench kpi --reuse reset its database")
-	}
+	c.requireReused(t, server, conn, own, 200)
 }
 
 func TestIntegrationOwnershipDemo(t *testing.T) {
