@@ -84,11 +84,12 @@ func FeedbackComplaints(ds common.DataSourceRef) (Dashboard, error) {
 // Complaints per 100 requests divide by all the cohort's requests (a scalar
 // subquery with the same filter), as complaint_rate does.
 func complaintsByCategorySQL() string {
-	where := sqlOptions{variables: filterDimensions}.scope().Where()
+	scope := sqlOptions{variables: filterDimensions}.scope()
+	where := scope.Where()
 	return "SELECT category,\n  count() AS complaints,\n" +
-		"  100 * count() / (SELECT count() FROM request_state FINAL WHERE " + where + ") AS per_100_requests,\n" +
+		"  100 * count() / (SELECT count() FROM " + scope.Source() + " WHERE " + where + ") AS per_100_requests,\n" +
 		"  quantileExactIf(0.5)(close_bh, close_bh >= 0) AS close_hours_p50,\n" +
 		"  countIf(close_bh < 0) AS still_open\n" +
-		"FROM request_state FINAL\nARRAY JOIN complaint_category AS category, complaint_close_bh AS close_bh\n" +
+		"FROM " + scope.Source() + "\nARRAY JOIN complaint_category AS category, complaint_close_bh AS close_bh\n" +
 		"WHERE " + where + "\nGROUP BY category\nORDER BY complaints DESC, category"
 }

@@ -118,26 +118,48 @@ func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []f
 // (metrics.Milestone PastDue and AtRisk, LatePart and PartAtRisk), the
 // level the warnings stored by the refresher reached and the hours left
 // from the stored clock runs: the numbers of `breaches --at-risk`.
+//
+// One read of the open requests: each gets an array of its promises (the
+// milestones, then its part lines) that ARRAY JOIN unrolls. A UNION ALL of
+// one query per promise read request_state once per promise, 10.7 s over
+// a year of 10M requests (BENCHMARKS.md).
 func openDeadlinesSQL() string {
 	scope := sqlOptions{variables: filterDimensions}.scope()
-	where := scope.Where()
-	var arms []string
+	asOf := scope.AsOf
+	var keep, promise, level, due, left, past, paused []string
 	for _, m := range metrics.Milestones {
-		past := m.PastDue(scope.AsOf)
-		arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  '"+m.Name+"' AS promise,\n  "+
-			"if("+past+", 'past due', "+m.Level(scope.AsOf)+") AS level,\n  "+
-			m.Due+" AS due_at,\n  round(toFloat64("+m.HoursLeft(scope.AsOf)+"), 2) AS hours_left,\n  toUInt8("+past+") AS past_due,\n  "+
-			"toUInt8(toUInt32(paused_since) > 0) AS paused\nFROM request_state FINAL\nWHERE status = 'open' AND "+m.Pending()+
-			"\n  AND ("+past+" OR "+m.AtRisk(scope.AsOf)+")\n  AND "+where)
+		p := m.PastDue(asOf)
+		keep = append(keep, "toUInt8("+m.Pending()+" AND ("+p+" OR "+m.AtRisk(asOf)+"))")
+		promise = append(promise, "'"+m.Name+"'")
+		level = append(level, "if("+p+", 'past due', "+m.Level(asOf)+")")
+		due = append(due, m.Due)
+		left = append(left, "round(toFloat64("+m.HoursLeft(asOf)+"), 2)")
+		past = append(past, "toUInt8("+p+")")
+		paused = append(paused, "toUInt8(toUInt32(paused_since) > 0)")
 	}
-	late := metrics.LatePart("d", "a", scope.AsOf)
-	arms = append(arms, "SELECT request_id, partner_id, contract_id, region, channel, opened_at,\n  concat('part line ', toString(n)) AS promise,\n  "+
-		"if("+late+", 'past due', "+metrics.PartLevel("w50", "w75", "wh", scope.AsOf)+") AS level,\n  "+
-		"d AS due_at,\n  round(toFloat64(greatest("+metrics.PartHoursLeft("d", scope.AsOf)+", 0)), 2) AS hours_left,\n  toUInt8("+late+") AS past_due,\n  "+
-		"toUInt8(0) AS paused\nFROM request_state FINAL\nARRAY JOIN part_due AS d, part_delivered_at AS a, part_warn_50 AS w50, part_warn_75 AS w75, part_warn_hours AS wh, arrayEnumerate(part_due) AS n"+
-		"\nWHERE status = 'open' AND toUInt32(a) = 0\n  AND ("+late+" OR "+metrics.PartAtRisk("d", "a", "w50", "wh", scope.AsOf)+")\n  AND "+where)
-	return "SELECT request_id, partner_id, contract_id, region, channel, opened_at, promise, level, due_at, hours_left, past_due, paused\nFROM (\n" +
-		strings.Join(arms, "\nUNION ALL\n") + "\n)\nORDER BY past_due DESC, hours_left, due_at\nLIMIT 500"
+	late := metrics.LatePart("d", "a", asOf)
+	line := func(milestones []string, params, expr, arrays string) string {
+		return "arrayConcat([" + strings.Join(milestones, ", ") + "], arrayMap((" + params + ") -> " + expr + ", " + arrays + "))"
+	}
+	keepPart, partArrays := "toUInt8(toUInt32(a) = 0 AND ("+late+" OR "+metrics.PartAtRisk("d", "a", "w50", "wh", asOf)+"))",
+		"part_due, part_delivered_at, part_warn_50, part_warn_hours"
+	// The open requests, then those with a promise to list, then their
+	// arrays: a WHERE evaluates every condition on every row, so each is
+	// asked only of the rows the one before kept.
+	listed := strings.Join(keep, " OR ") + " OR arrayExists((d, a, w50, wh) -> " + keepPart + ", " + partArrays + ")"
+	return "SELECT request_id, partner_id, contract_id, region, channel, opened_at, promise, level, due_at, hours_left, past_due, paused\n" +
+		"FROM (\nSELECT * FROM (\nSELECT * FROM " + scope.Source() + "\nWHERE status = 'open' AND " + scope.Where() + "\n)\nWHERE " + listed + "\n)\nARRAY JOIN\n  " +
+		strings.Join([]string{
+			line(keep, "d, a, w50, wh", keepPart, partArrays) + " AS keep",
+			line(promise, "i", "concat('part line ', toString(i))", "arrayEnumerate(part_due)") + " AS promise",
+			line(level, "d, a, w50, w75, wh", "if("+late+", 'past due', "+metrics.PartLevel("w50", "w75", "wh", asOf)+")",
+				"part_due, part_delivered_at, part_warn_50, part_warn_75, part_warn_hours") + " AS level",
+			"arrayConcat([" + strings.Join(due, ", ") + "], part_due) AS due_at",
+			line(left, "d", "round(toFloat64(greatest("+metrics.PartHoursLeft("d", asOf)+", 0)), 2)", "part_due") + " AS hours_left",
+			line(past, "d, a", "toUInt8("+late+")", "part_due, part_delivered_at") + " AS past_due",
+			line(paused, "d", "toUInt8(0)", "part_due") + " AS paused",
+		}, ",\n  ") +
+		"\nWHERE keep = 1\nORDER BY past_due DESC, hours_left, due_at\nLIMIT 500"
 }
 
 func mustThresholds(b *dashboard.ThresholdsConfigBuilder) dashboard.ThresholdsConfig {

@@ -47,6 +47,12 @@ type sqlOptions struct {
 // official image), which is the cohort of `kpi --from 2026-07-01 --to 2026-09-30`.
 const dateCohort = "$__dateFilter(opened_date)"
 
+// rangeMonths splits the reads of request_state of a panel by month, from
+// the first month of the dashboard's range (metrics.Scope.Source): a year
+// is twelve FINAL reads that run in parallel, where one FINAL runs in one
+// thread. A range longer than a year reads its later months as one.
+var rangeMonths = metrics.MonthsFrom("toStartOfMonth(toDate($__fromTime))", 12)
+
 // gradeColumn is the column of the grade beside k_evaluation_score.
 const gradeColumn = "grade"
 
@@ -70,7 +76,7 @@ func variableFilter(d metrics.Dimension) string {
 func (opts sqlOptions) scope() metrics.Scope {
 	s := metrics.Scope{Cohort: opts.cohort, AsOf: opts.asOf, Multiline: true}
 	if s.Cohort == "" {
-		s.Cohort = dateCohort
+		s.Cohort, s.Split = dateCohort, rangeMonths
 	}
 	if s.AsOf == "" {
 		s.AsOf = "now()"
@@ -178,7 +184,7 @@ func histogramSQL(d metrics.Distribution, bounds []float64, opts sqlOptions) str
 	}
 	key := "multiIf(" + strings.Join(order, ", ") + ", " + strconv.Itoa(len(bounds)) + ")"
 	opts.where = and(opts.where, d.Filter)
-	return "SELECT " + label + " AS bucket, count() AS requests\nFROM request_state FINAL\nWHERE " + opts.scope().Where() +
+	return "SELECT " + label + " AS bucket, count() AS requests\nFROM " + opts.scope().Source() + "\nWHERE " + opts.scope().Where() +
 		"\nGROUP BY bucket, " + key + "\nORDER BY " + key
 }
 

@@ -109,6 +109,6 @@ func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
 func warrantyMixSQL(opts sqlOptions) string {
 	r := metrics.ResolvedCondition
 	return "SELECT warranty,\n  countIf(" + r + ") AS repairs,\n  toFloat64(sumIf(parts_fee, " + r + ")) AS parts_fees,\n" +
-		"  toFloat64(sumIf(labour_fee, " + r + ")) AS labour_fees\nFROM request_state FINAL\nWHERE " + opts.scope().Where() +
+		"  toFloat64(sumIf(labour_fee, " + r + ")) AS labour_fees\nFROM " + opts.scope().Source() + "\nWHERE " + opts.scope().Where() +
 		"\nGROUP BY warranty\nORDER BY warranty"
 }

@@ -105,7 +105,8 @@ func (q Query) Scope() Scope {
 	s := Scope{
 		Cohort: fmt.Sprintf("opened_date >= toDate('%s') AND opened_date < toDate('%s')",
 			q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)),
-		AsOf: "toDateTime('" + q.AsOf.UTC().Format(time.DateTime) + "', 'UTC')",
+		AsOf:  "toDateTime('" + q.AsOf.UTC().Format(time.DateTime) + "', 'UTC')",
+		Split: MonthsOf(q.From, q.To),
 	}
 	keys := make([]string, 0, len(q.Filter))
 	for d := range q.Filter {

@@ -96,3 +96,56 @@ func TestConditionsAreTheCatalogs(t *testing.T) {
 		}
 	}
 }
+
+// The CLI splits its reads by the months of its range, whole months, To
+// exclusive; a range within one month is one FINAL.
+func TestMonthsOf(t *testing.T) {
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     []string
+	}{
+		{"one month", d(2026, 9, 1), d(2026, 10, 1), nil},
+		{"part of one month", d(2026, 9, 10), d(2026, 9, 20), nil},
+		{"a quarter", d(2026, 7, 1), d(2026, 10, 1), []string{"toYYYYMM(opened_date) = 202607",
+			"toYYYYMM(opened_date) = 202608", "toYYYYMM(opened_date) = 202609"}},
+		{"mid-month to mid-month, over a new year", d(2026, 12, 15), d(2027, 1, 2), []string{
+			"toYYYYMM(opened_date) = 202612", "toYYYYMM(opened_date) = 202701"}},
+		{"a date in its own zone", time.Date(2026, 8, 31, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+			time.Date(2026, 9, 2, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)), []string{
+				"toYYYYMM(opened_date) = 202608", "toYYYYMM(opened_date) = 202609"}},
+	} {
+		if got := MonthsOf(c.from, c.to); !slices.Equal(got, c.want) {
+			t.Errorf("%s: MonthsOf = %q, want %q", c.name, got, c.want)
+		}
+	}
+	q := Query{From: d(2026, 7, 1), To: d(2026, 10, 1), AsOf: d(2026, 10, 15)}
+	if got := q.Scope().Split; len(got) != 3 {
+		t.Errorf("a quarter's scope splits into %q, want its three months", got)
+	}
+}
+
+// Dashboards split every date from a month's start: before it, n months,
+// after them.
+func TestMonthsFrom(t *testing.T) {
+	got := MonthsFrom("S", 2)
+	want := []string{"opened_date < S", "opened_date >= S AND opened_date < addMonths(S, 1)",
+		"opened_date >= addMonths(S, 1) AND opened_date < addMonths(S, 2)", "opened_date >= addMonths(S, 2)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("MonthsFrom = %q, want %q", got, want)
+	}
+}
+
+// Source reads one FINAL without a split, and one per part with it, each
+// with the cohort that prunes its partitions.
+func TestSource(t *testing.T) {
+	if got := (Scope{Cohort: "c"}).Source(); got != "request_state FINAL" {
+		t.Errorf("unsplit source %q", got)
+	}
+	got := Scope{Cohort: "c", Filters: []string{"f"}, Split: []string{"p1", "p2"}}.Source()
+	want := "(\n  SELECT * FROM request_state FINAL WHERE (p1) AND (c)\n  UNION ALL\n  SELECT * FROM request_state FINAL WHERE (p2) AND (c)\n)"
+	if got != want {
+		t.Errorf("split source:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -276,9 +276,9 @@ func (c *clauses) result() []ClauseBreach {
 // causes is the cause mix of the resolved requests of q's cohort, the most
 // frequent first.
 func causes(ctx context.Context, conn driver.Conn, q metrics.Query) ([]CauseShare, error) {
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT cause, count() FROM request_state FINAL"+
-		" WHERE opened_date >= toDate('%s') AND opened_date < toDate('%s') AND toUInt32(resolved_at) > 0"+
-		" GROUP BY cause", q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)))
+	s := q.Scope()
+	rows, err := conn.Query(ctx, "SELECT cause, count() FROM "+s.Source()+" WHERE "+s.Where()+
+		" AND toUInt32(resolved_at) > 0 GROUP BY cause")
 	if err != nil {
 		return nil, fmt.Errorf("cause mix: %w", err)
 	}

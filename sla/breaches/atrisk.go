@@ -65,7 +65,7 @@ var riskKinds = []riskKind{
 	{kind: "late_parts", clause: "3.2.2", promise: "part line", parts: true, sql: func(s metrics.Scope) string {
 		return "SELECT " + riskColumns + "d, w50, w75, wh, paused_since, toUInt64(n), toFloat64(" + metrics.PartHoursLeft("d", s.AsOf) + "), " +
 			metrics.PartLevel("w50", "w75", "wh", s.AsOf) +
-			" FROM request_state FINAL ARRAY JOIN part_due AS d, part_delivered_at AS a," +
+			" FROM " + s.Source() + " ARRAY JOIN part_due AS d, part_delivered_at AS a," +
 			" part_warn_50 AS w50, part_warn_75 AS w75, part_warn_hours AS wh, arrayEnumerate(part_due) AS n" +
 			" WHERE " + s.Where() + " AND status = 'open' AND " + metrics.PartAtRisk("d", "a", "w50", "wh", s.AsOf)
 	}},
@@ -75,7 +75,7 @@ func milestoneRisk(kind, name string) riskKind {
 	m := milestone(name)
 	return riskKind{kind: kind, clause: "2.3.1", promise: name, sql: func(s metrics.Scope) string {
 		return "SELECT " + riskColumns + m.Due + ", " + m.Warn50 + ", " + m.Warn75 + ", " + m.WarnHours + ", paused_since, toUInt64(0), toFloat64(" + m.HoursLeft(s.AsOf) + "), " + m.Level(s.AsOf) +
-			" FROM request_state FINAL WHERE " + s.Where() + " AND " + m.AtRisk(s.AsOf)
+			" FROM " + s.Source() + " WHERE " + s.Where() + " AND " + m.AtRisk(s.AsOf)
 	}}
 }
 

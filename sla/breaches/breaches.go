@@ -46,24 +46,24 @@ type kind struct {
 var kinds = []kind{
 	{"late_reply", "2.3.1", func(s metrics.Scope) string {
 		return "SELECT request_id, partner_id, contract_id, opened_at, reply_due, replied_at, toUInt64(1)" +
-			" FROM request_state FINAL WHERE " + s.Where() + " AND " + milestone("reply").PastDue(s.AsOf)
+			" FROM " + s.Source() + " WHERE " + s.Where() + " AND " + milestone("reply").PastDue(s.AsOf)
 	}},
 	{"late_onsite", "2.3.1", func(s metrics.Scope) string {
 		return "SELECT request_id, partner_id, contract_id, opened_at, onsite_due, onsite_at, toUInt64(1)" +
-			" FROM request_state FINAL WHERE " + s.Where() + " AND " + milestone("on-site").PastDue(s.AsOf)
+			" FROM " + s.Source() + " WHERE " + s.Where() + " AND " + milestone("on-site").PastDue(s.AsOf)
 	}},
 	{"late_parts", "3.2.2", func(s metrics.Scope) string {
 		return "SELECT request_id, partner_id, contract_id, opened_at, d, a, toUInt64(1)" +
-			" FROM request_state FINAL ARRAY JOIN part_due AS d, part_delivered_at AS a" +
+			" FROM " + s.Source() + " ARRAY JOIN part_due AS d, part_delivered_at AS a" +
 			" WHERE " + s.Where() + " AND " + metrics.LatePart("d", "a", s.AsOf)
 	}},
 	{"unqualified_staff", "2.4.1", func(s metrics.Scope) string {
 		return "SELECT request_id, partner_id, contract_id, opened_at, toDateTime(0, 'UTC'), toDateTime(0, 'UTC'), toUInt64(visits - certified_visits)" +
-			" FROM request_state FINAL WHERE " + s.Where() + " AND visits > certified_visits"
+			" FROM " + s.Source() + " WHERE " + s.Where() + " AND visits > certified_visits"
 	}},
 	{"data_leak", "9.2.1", func(s metrics.Scope) string {
 		return "SELECT request_id, partner_id, contract_id, opened_at, toDateTime(0, 'UTC'), toDateTime(0, 'UTC'), toUInt64(countEqual(complaint_category, 'privacy'))" +
-			" FROM request_state FINAL WHERE " + s.Where() + " AND has(complaint_category, 'privacy')"
+			" FROM " + s.Source() + " WHERE " + s.Where() + " AND has(complaint_category, 'privacy')"
 	}},
 }
 
