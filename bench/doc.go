@@ -14,7 +14,8 @@
 // generated message was stored exactly once in both passes. RunKPI
 // (`servicepulse bench kpi`) loads generated request states through
 // sla.BuildStates and times every KPI of the catalog for one quarter grouped
-// by partner.
+// by partner, the whole catalog as one query, and six of those at once (six
+// dashboards refreshing).
 //
 // Each works in a scratch database of its own on the server it is given,
 // created with its ownership marker (warehouse.OwnDatabase) and reset before

@@ -29,7 +29,7 @@ func TestIntegrationRunKPI(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 			t.Fatalf("RunKPI printed %q: %v", out.String(), err)
 		}
-		if !bytes.Contains(table.Bytes(), []byte("whole catalog, one query")) {
+		if !bytes.Contains(table.Bytes(), []byte("whole catalog, one query")) || !bytes.Contains(table.Bytes(), []byte("whole catalog, 6 queries at once")) {
 			t.Errorf("RunKPI's table lacks the catalog's line:\n%s", table.String())
 		}
 		return res
@@ -37,6 +37,9 @@ func TestIntegrationRunKPI(t *testing.T) {
 	res := run(false)
 	if res.Requests != 300 || res.LoadSeconds <= 0 || res.QuarterRequests == 0 || res.QuarterRequests >= 300 || len(res.PerKPI) == 0 || res.Runs != 1 {
 		t.Fatalf("RunKPI: %+v; want 300 requests loaded, some but not all in the quarter, per-KPI timings", res)
+	}
+	if res.CatalogOneQuery.P95MS <= 0 || res.CatalogConcurrent.P95MS <= 0 {
+		t.Errorf("RunKPI timed the catalog in %+v alone and %+v six at once; want both", res.CatalogOneQuery, res.CatalogConcurrent)
 	}
 	// Repeats are judged within a slice's requests, as the refresher judges
 	// them among the requests on a serial.

@@ -47,7 +47,7 @@ func init() {
 			"lag":     {Summary: "print a consumer group's committed offset, high-water mark and lag per partition (exit 1 when behind)", Run: runLag},
 			"demo":    {Summary: "set up everything locally and run the pipeline end to end", Run: runDemo},
 			"bench": {Summary: "measure the raw ClickHouse insert rate, and end to end with and without the live refresh: rate, freshness, final refresh, worker memory", Run: runBench, Subs: []cli.Subcommand{
-				{Name: "kpi", Summary: "load generated request states and time every KPI of the catalog for one quarter"},
+				{Name: "kpi", Summary: "load generated request states and time every KPI of the catalog for one quarter, the whole catalog alone and six at once"},
 				{Name: "refresh", Summary: "load generated facts and states and time refresh cycles of a few changed requests over them"}}},
 			"clickhouse": {Summary: "start or stop a local ClickHouse server (development, tests)", Run: runClickHouse, Subs: []cli.Subcommand{
 				{Name: "start", Summary: "start a local ClickHouse server in --dir, installing it if needed; prints its DSN (with --shards/--replicas: a cluster with ZooKeeper, as JSON)"},
