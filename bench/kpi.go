@@ -98,7 +98,7 @@ type KPIResult struct {
 }
 
 // ConcurrentCatalogs is how many whole-catalog queries CatalogConcurrent
-// runs at once.
+// runs at once, each on a connection of its own (the pool holds 10).
 const ConcurrentCatalogs = 6
 
 // kpiQuarter is the cohort timed: a quarter of 2026, by partner, as of the
@@ -196,7 +196,7 @@ func load(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger,
 }
 
 // timeCatalog times each KPI that has SQL alone, then the whole catalog in
-// one query.
+// one query, alone and ConcurrentCatalogs at once.
 func timeCatalog(ctx context.Context, conn driver.Conn, cfg KPIConfig, res *KPIResult) error {
 	q := kpiQuarter
 	for _, k := range metrics.All() {
@@ -231,6 +231,9 @@ func timeCatalog(ctx context.Context, conn driver.Conn, cfg KPIConfig, res *KPIR
 // (the caches are warm: timeQuery ran it), and returns the median and 95th
 // percentile of every run's latency.
 func timeConcurrent(ctx context.Context, conn driver.Conn, sql string, clients, runs int) (Latency, error) {
+	// The first failure stops the other clients' queries too.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var (
 		mu    sync.Mutex
 		ds    []float64
@@ -245,6 +248,7 @@ func timeConcurrent(ctx context.Context, conn driver.Conn, sql string, clients, 
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)
+					cancel()
 				} else {
 					ds = append(ds, float64(time.Since(start).Microseconds())/1000)
 				}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 
@@ -29,7 +30,7 @@ func TestIntegrationRunKPI(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 			t.Fatalf("RunKPI printed %q: %v", out.String(), err)
 		}
-		if !bytes.Contains(table.Bytes(), []byte("whole catalog, one query")) || !bytes.Contains(table.Bytes(), []byte("whole catalog, 6 queries at once")) {
+		if !bytes.Contains(table.Bytes(), []byte("whole catalog, one query")) || !bytes.Contains(table.Bytes(), []byte(fmt.Sprintf("whole catalog, %d queries at once", bench.ConcurrentCatalogs))) {
 			t.Errorf("RunKPI's table lacks the catalog's line:\n%s", table.String())
 		}
 		return res

@@ -47,11 +47,16 @@ type sqlOptions struct {
 // official image), which is the cohort of `kpi --from 2026-07-01 --to 2026-09-30`.
 const dateCohort = "$__dateFilter(opened_date)"
 
-// rangeMonths splits the reads of request_state of a panel by month, from
-// the first month of the dashboard's range (metrics.Scope.Source): a year
-// is twelve FINAL reads that run in parallel, where one FINAL runs in one
-// thread. A range longer than a year reads its later months as one.
-var rangeMonths = metrics.MonthsFrom("toStartOfMonth(toDate($__fromTime))", 12)
+// rangeMonths splits the reads of request_state of a panel by month
+// (metrics.Scope.Source), from the month before the range's first day to
+// the month after its last: thirteen months, then the rest as one. The
+// cohort ($__dateFilter) takes its dates in the plugin's time zone, these
+// bounds in the server's; two days each side cover any two zones, so the
+// split holds the cohort whatever they are. The price: a range that starts
+// on the first of a month (or ends on its last day) reads the month before
+// (or after) too, with nothing of it kept.
+var rangeMonths = metrics.MonthsBetween("toStartOfMonth(toDate($__fromTime) - 2)",
+	"addMonths(toStartOfMonth(toDate($__toTime) + 2), 1)", 13)
 
 // gradeColumn is the column of the grade beside k_evaluation_score.
 const gradeColumn = "grade"

@@ -12,9 +12,11 @@
 // filters and the as-of instant, which is all a query dialect decides. Query
 // is the CLI's dialect (literal dates and instant) and Run computes it;
 // package dashboards writes Grafana's (the plugin's macros and the
-// dashboard's variables), which no file here knows. Every reader of
-// request_state reads FROM Scope.Source: one FINAL per month of the range
+// dashboard's variables), which no file here knows. Every reader of a
+// cohort of request_state reads FROM Scope.Source: one FINAL per month
 // (Scope.Split), which ClickHouse runs in parallel where one FINAL runs in
-// one thread. Evaluate scores KPI
+// one thread, with the cohort applied after it (docs/queries.md).
+//
+// Evaluate scores KPI
 // values in Go, ScoreSQL in SQL, and a test holds the two together.
 package metrics

@@ -27,36 +27,42 @@ type Scope struct {
 	// panels show their SQL in Grafana's editor; otherwise one line.
 	Multiline bool
 	// Split, when set, has Source read request_state as one FINAL per
-	// condition: each selects whole partitions (months of opened_date), and
-	// together they are disjoint and cover every month of the cohort
-	// (MonthsOf, MonthsFrom). A condition that cut a month could keep two
-	// versions of a request, one each side.
+	// condition. Each condition selects whole months of opened_date (the
+	// partitions) and nothing else; together they are disjoint and cover
+	// every month the cohort can reach (MonthsOf, MonthsBetween).
 	Split []string
 }
 
 // Source is what a query over the requests of s reads FROM: request_state
-// FINAL, or, with a Split, the UNION ALL of one FINAL per part of it, each
-// with the cohort (which selects its partitions). ClickHouse 18.16 merges a
-// FINAL read, and computes what follows it, in one thread, while the arms
-// of a UNION ALL run in parallel: the whole catalog for a quarter by
-// partner over 10M requests took 3.7 s as one FINAL and 1.9 s as three, on
-// two cores (BENCHMARKS.md). The union holds the rows one FINAL over the
-// table would, since FINAL never collapses rows across partitions (the
-// refresher deletes a row left in an old partition). Callers still write
-// WHERE s.Where(): the filters apply there, and the cohort again.
+// FINAL, or, with a Split, the UNION ALL of one FINAL per part of it.
+// Callers write WHERE s.Where() after it: the cohort and the filters apply
+// there, after the FINAL.
+//
+// Two facts of ClickHouse 18.16 shape it (docs/queries.md). A FINAL read,
+// and what is computed after it, runs in one thread, while the arms of a
+// UNION ALL run in parallel: the whole catalog for a quarter by partner
+// over 10M requests took 3.7 s as one FINAL and 1.9 s as one per month, on
+// two cores. And a condition on opened_date inside a FINAL skips the parts
+// whose dates all miss it, before versions are collapsed: a request whose
+// opened date moved within its month, its newest version alone in a part
+// outside the cohort, would come back as its older version. So an arm asks
+// for whole months only, which holds every version of a request or none
+// (the refresher deletes a row left in another month), and the day-level
+// cohort is judged on the newest versions.
 func (s Scope) Source() string {
 	if len(s.Split) == 0 {
 		return "request_state FINAL"
 	}
 	arms := make([]string, len(s.Split))
 	for i, c := range s.Split {
-		arms[i] = "SELECT * FROM request_state FINAL WHERE (" + c + ") AND (" + s.Cohort + ")"
+		arms[i] = "SELECT * FROM request_state FINAL WHERE " + c
 	}
 	return "(\n  " + strings.Join(arms, "\n  UNION ALL\n  ") + "\n)"
 }
 
-// MonthsOf splits the dates from ≤ d < to by month (see Scope.Split): nil
-// for a range within one month, which one FINAL reads as fast.
+// MonthsOf splits the months of the dates from ≤ d < to, one part each
+// (see Scope.Split); a range within one month is one part, so that no
+// day-level condition reaches its FINAL either.
 func MonthsOf(from, to time.Time) []string {
 	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
@@ -64,28 +70,24 @@ func MonthsOf(from, to time.Time) []string {
 	for m := first; m.Before(end); m = m.AddDate(0, 1, 0) {
 		out = append(out, "toYYYYMM(opened_date) = "+m.Format("200601"))
 	}
-	if len(out) < 2 {
-		return nil
-	}
 	return out
 }
 
-// MonthsFrom splits every date by month from start, the SQL of the first
-// day of a month (a Date): before it, each of the n months from it, and
-// after them. Dashboards, whose ranges are macros, split this way from the
-// start of the range's first month.
-func MonthsFrom(start string, n int) []string {
+// MonthsBetween splits the dates lo ≤ d < hi (SQL Dates, each the first
+// day of a month) into n months from lo and the rest as one part (see
+// Scope.Split). Dashboards, whose ranges are macros, split this way.
+func MonthsBetween(lo, hi string, n int) []string {
 	month := func(k int) string {
 		if k == 0 {
-			return start
+			return lo
 		}
-		return "addMonths(" + start + ", " + strconv.Itoa(k) + ")"
+		return "addMonths(" + lo + ", " + strconv.Itoa(k) + ")"
 	}
-	out := []string{"opened_date < " + start}
+	var out []string
 	for k := range n {
-		out = append(out, "opened_date >= "+month(k)+" AND opened_date < "+month(k+1))
+		out = append(out, "opened_date >= "+month(k)+" AND opened_date < least("+month(k+1)+", "+hi+")")
 	}
-	return append(out, "opened_date >= "+month(n))
+	return append(out, "opened_date >= "+month(n)+" AND opened_date < "+hi)
 }
 
 // Where is the WHERE condition of s: the cohort AND every filter.

@@ -98,7 +98,7 @@ func TestConditionsAreTheCatalogs(t *testing.T) {
 }
 
 // The CLI splits its reads by the months of its range, whole months, To
-// exclusive; a range within one month is one FINAL.
+// exclusive, one part for a range within one month.
 func TestMonthsOf(t *testing.T) {
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
 	for _, c := range []struct {
@@ -106,8 +106,8 @@ func TestMonthsOf(t *testing.T) {
 		from, to time.Time
 		want     []string
 	}{
-		{"one month", d(2026, 9, 1), d(2026, 10, 1), nil},
-		{"part of one month", d(2026, 9, 10), d(2026, 9, 20), nil},
+		{"one month", d(2026, 9, 1), d(2026, 10, 1), []string{"toYYYYMM(opened_date) = 202609"}},
+		{"part of one month", d(2026, 9, 10), d(2026, 9, 20), []string{"toYYYYMM(opened_date) = 202609"}},
 		{"a quarter", d(2026, 7, 1), d(2026, 10, 1), []string{"toYYYYMM(opened_date) = 202607",
 			"toYYYYMM(opened_date) = 202608", "toYYYYMM(opened_date) = 202609"}},
 		{"mid-month to mid-month, over a new year", d(2026, 12, 15), d(2027, 1, 2), []string{
@@ -126,25 +126,26 @@ func TestMonthsOf(t *testing.T) {
 	}
 }
 
-// Dashboards split every date from a month's start: before it, n months,
-// after them.
-func TestMonthsFrom(t *testing.T) {
-	got := MonthsFrom("S", 2)
-	want := []string{"opened_date < S", "opened_date >= S AND opened_date < addMonths(S, 1)",
-		"opened_date >= addMonths(S, 1) AND opened_date < addMonths(S, 2)", "opened_date >= addMonths(S, 2)"}
+// Dashboards split the dates from lo to hi: n months from lo, each cut at
+// hi, then the rest up to hi.
+func TestMonthsBetween(t *testing.T) {
+	got := MonthsBetween("L", "H", 2)
+	want := []string{"opened_date >= L AND opened_date < least(addMonths(L, 1), H)",
+		"opened_date >= addMonths(L, 1) AND opened_date < least(addMonths(L, 2), H)",
+		"opened_date >= addMonths(L, 2) AND opened_date < H"}
 	if !slices.Equal(got, want) {
-		t.Errorf("MonthsFrom = %q, want %q", got, want)
+		t.Errorf("MonthsBetween = %q, want %q", got, want)
 	}
 }
 
-// Source reads one FINAL without a split, and one per part with it, each
-// with the cohort that prunes its partitions.
+// Source reads one FINAL without a split, and one per part with it, with
+// nothing but the part's months inside: the cohort applies after FINAL.
 func TestSource(t *testing.T) {
 	if got := (Scope{Cohort: "c"}).Source(); got != "request_state FINAL" {
 		t.Errorf("unsplit source %q", got)
 	}
 	got := Scope{Cohort: "c", Filters: []string{"f"}, Split: []string{"p1", "p2"}}.Source()
-	want := "(\n  SELECT * FROM request_state FINAL WHERE (p1) AND (c)\n  UNION ALL\n  SELECT * FROM request_state FINAL WHERE (p2) AND (c)\n)"
+	want := "(\n  SELECT * FROM request_state FINAL WHERE p1\n  UNION ALL\n  SELECT * FROM request_state FINAL WHERE p2\n)"
 	if got != want {
 		t.Errorf("split source:\n%s\nwant\n%s", got, want)
 	}
