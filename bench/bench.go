@@ -113,10 +113,17 @@ type Result struct {
 	WorkerPeakRSS     int64   `json:"worker_peak_rss_bytes"` // VmHWM, through the final refresh
 	WorkerCPUSeconds  float64 `json:"worker_cpu_s"`
 	WorkerWallSeconds float64 `json:"worker_wall_s"` // process start to exit
-	// FinalRefreshS is the final refresh after the last commit, and
-	// FinalRefreshRequests the states it wrote.
+	// FinalRefreshS is how long after the last commit the states were
+	// current (the live refresh in flight finishing, then the final
+	// refresh), and FinalRefreshRequests the states the final refresh wrote.
 	FinalRefreshS        float64 `json:"final_refresh_s"`
 	FinalRefreshRequests int     `json:"final_refresh_requests"`
+	// The live refreshes while ingest ran: how many finished, the states
+	// they wrote (over the requests generated: how often each was rebuilt),
+	// and the longest wait for one to finish.
+	LiveRefreshes       int     `json:"live_refreshes"`
+	LiveRefreshStates   int     `json:"live_refresh_states"`
+	LiveRefreshLongestS float64 `json:"live_refresh_longest_wait_s"`
 	// Freshness of the sampled requests: from the produce of a request's
 	// last event to its state counting it in request_state.
 	FreshnessP50S    float64 `json:"freshness_p50_s"`
@@ -233,6 +240,7 @@ func (r *Result) setPasses(on, off passResult, sum generator.Summary) {
 	r.E2ESeconds, r.WorkerPeakRSS = on.worker.ActiveSeconds, on.worker.PeakRSSBytes
 	r.WorkerCPUSeconds, r.WorkerWallSeconds = on.worker.CPUSeconds, on.worker.WallSeconds
 	r.FinalRefreshS, r.FinalRefreshRequests = on.worker.FinalRefreshSeconds, on.worker.FinalRefreshRequests
+	r.LiveRefreshes, r.LiveRefreshStates, r.LiveRefreshLongestS = on.worker.LiveRefreshes, on.worker.LiveRefreshStates, on.worker.LiveRefreshLongestS
 	r.FreshnessP50S, r.FreshnessP95S, r.FreshnessMaxS = percentile(on.fresh, 50), percentile(on.fresh, 95), percentile(on.fresh, 100)
 	r.FreshnessSampled, r.FreshnessUnseen = on.sampled, on.unseen
 	r.ProduceBlockedS, r.LagBound, r.ProduceSeconds = on.produce.BlockedSeconds, on.lagBound, on.produce.Seconds

@@ -51,6 +51,7 @@ func (p liveProducer) produce(ctx context.Context, msgs []generator.Message) (pr
 	if err != nil {
 		return produced{}, err
 	}
+	kafkaconn.UseSmallLZ4Blocks() // as generator.Produce writes, and the Java client
 	w := &kafka.Writer{
 		Addr: kafka.TCP(p.brokers...), Transport: tr, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
 		BatchSize: produceBatch, BatchBytes: 1_000_000, BatchTimeout: 10 * time.Millisecond, Compression: kafka.Lz4,

@@ -34,7 +34,8 @@ func TestIntegrationRun(t *testing.T) {
 	}
 	positive := []string{"e2e_events_per_s", "e2e_no_refresh_events_per_s", "raw_rows_per_s", "worker_peak_rss_bytes",
 		"worker_peak_rss_no_refresh_bytes", "freshness_p50_s", "freshness_p95_s", "final_refresh_s",
-		"e2e_fraction_of_raw", "e2e_no_refresh_fraction_of_raw", "worker_cpu_s", "worker_no_refresh_cpu_s"}
+		"e2e_fraction_of_raw", "e2e_no_refresh_fraction_of_raw", "worker_cpu_s", "worker_no_refresh_cpu_s",
+		"live_refresh_longest_wait_s"}
 	for _, k := range positive {
 		if v, ok := res[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, res[k])
@@ -44,6 +45,13 @@ func TestIntegrationRun(t *testing.T) {
 	// (sla.Refresher.RefreshCommitted): none or some, never a negative.
 	if v, ok := res["final_refresh_requests"].(float64); !ok || v < 0 {
 		t.Errorf("final_refresh_requests = %v, want a number ≥ 0", res["final_refresh_requests"])
+	}
+	// At least the first, watermark refresh finishes: the refresher lets
+	// the refresh in flight at ingest's end finish. It wrote states when
+	// it saw some of the rows, so either both counts are positive or no
+	// state was written yet (the first refresh ran before the first row).
+	if n, states := res["live_refreshes"], res["live_refresh_states"]; n == nil || n.(float64) < 1 || states == nil || states.(float64) < 0 {
+		t.Errorf("live_refreshes = %v, live_refresh_states = %v; want at least 1 and a count ≥ 0", n, states)
 	}
 	if res["accounted_exactly"] != true || res["freshness_sampled"] != float64(200) || res["freshness_unseen"] != float64(0) {
 		t.Errorf("accounted_exactly %v, freshness_sampled %v, freshness_unseen %v; want true, 200, 0",

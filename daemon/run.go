@@ -27,11 +27,23 @@ import (
 type Result struct {
 	ingest.Totals
 	Seconds float64 `json:"seconds"` // from the pipeline's start to its return
-	// FinalRefreshSeconds is how long the final refresh after the last
-	// commit took, and FinalRefreshRequests the states it wrote: 0 without a
-	// refresher, or when a stop signal skipped it.
+	// FinalRefreshSeconds is how long after ingest's end (the last commit)
+	// the request states were current: the rest of the live refresh in
+	// flight, then the final refresh. FinalRefreshRequests is the states the
+	// final refresh wrote. Both 0 without a refresher, or when a stop
+	// signal skipped it.
 	FinalRefreshSeconds  float64 `json:"final_refresh_s"`
 	FinalRefreshRequests int     `json:"final_refresh_requests"`
+	// LiveRefreshes counts the refreshes that finished while ingest ran (the
+	// one in flight at its end included), LiveRefreshStates the states they
+	// wrote, and LiveRefreshLongestS the longest wait for one to finish,
+	// from the start (the wait from the last one to ingest's end included).
+	// LastLiveRefreshS is how long the refresh in flight at ingest's end
+	// went on after it, before the final refresh.
+	LiveRefreshes       int     `json:"live_refreshes"`
+	LiveRefreshStates   int     `json:"live_refresh_states"`
+	LiveRefreshLongestS float64 `json:"live_refresh_longest_wait_s"`
+	LastLiveRefreshS    float64 `json:"last_live_refresh_s"`
 	// PeakRSSBytes is the process's high-water mark (VmHWM), read after the
 	// final refresh so that it covers it.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
@@ -92,20 +104,31 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		g      errgroup.Group
 		totals ingest.Totals
 	)
-	rctx, stopRefresher := context.WithCancel(ctx)
+	// Once ingest ends, the refresh in flight finishes (a signal, ctx,
+	// aborts it): what it rebuilds is not left to the final refresh.
+	ingestDone := make(chan struct{})
+	var ingestEnd time.Time
 	g.Go(func() error {
-		defer stopRefresher()
+		defer close(ingestDone)
 		var err error
 		totals, err = p.Run(ctx)
+		ingestEnd = time.Now()
 		return err
 	})
 	if r != nil {
-		g.Go(func() error { r.Run(rctx, cfg.RefreshInterval); return nil })
+		g.Go(func() error { r.Run(ctx, cfg.RefreshInterval, ingestDone); return nil })
 	}
 	err = g.Wait()
 	res := Result{Totals: totals, Seconds: time.Since(start).Seconds()}
 	if r != nil {
-		res.FinalRefreshSeconds, res.FinalRefreshRequests = finalRefresh(ctx, r, log)
+		st := r.RunStats(ingestEnd)
+		res.LiveRefreshes, res.LiveRefreshStates, res.LiveRefreshLongestS = st.Cycles, st.States, st.LongestS
+		res.LastLiveRefreshS = time.Since(ingestEnd).Seconds()
+		// Ingest has ended: the final refresh may take both cores.
+		r.Parallel = true
+		seconds, requests := finalRefresh(ctx, r, log)
+		// From ingest's end: the states are current when both are done.
+		res.FinalRefreshSeconds, res.FinalRefreshRequests = res.LastLiveRefreshS+seconds, requests
 	}
 	res.PeakRSSBytes = peakRSS()
 	return res, err

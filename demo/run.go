@@ -180,7 +180,9 @@ func (d *run) kpis(ctx context.Context, conn driver.Conn, sum generator.Summary)
 	if _, err := contracts.Load(ctx, conn, terms); err != nil {
 		return nil, err
 	}
-	if _, err := sla.NewRefresher(conn, d.log).Refresh(ctx); err != nil {
+	r := sla.NewRefresher(conn, d.log)
+	r.Parallel = true // ingest has ended
+	if _, err := r.Refresh(ctx); err != nil {
 		return nil, err
 	}
 	q := metrics.Query{From: sum.From, To: sum.To, By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Now().UTC()}

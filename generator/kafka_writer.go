@@ -89,6 +89,7 @@ func Produce(ctx context.Context, kc KafkaConfig, cfg Config, log *slog.Logger) 
 	if err != nil {
 		return Summary{}, err
 	}
+	kafkaconn.UseSmallLZ4Blocks()
 	w := &kafka.Writer{
 		Addr:         kafka.TCP(kc.Brokers...),
 		Transport:    tr,

@@ -57,7 +57,9 @@ func (c KPIConfig) KPIs() []metrics.KPI {
 // catalog's defaults unless grouped by contract).
 func KPIs(ctx context.Context, conn driver.Conn, c KPIConfig, log *slog.Logger) ([]metrics.Result, error) {
 	if c.Refresh {
-		if _, err := sla.NewRefresher(conn, log).Refresh(ctx); err != nil {
+		r := sla.NewRefresher(conn, log)
+		r.Parallel = true // the report waits on it, nothing else
+		if _, err := r.Refresh(ctx); err != nil {
 			return nil, fmt.Errorf("kpis: %w", err)
 		}
 	}

@@ -56,6 +56,19 @@ func TestIntegrationBatchesKeepSerialsTogether(t *testing.T) {
 			t.Errorf("request %s: in batches\n  %s\nin one build\n  %s", id, batched[id], st)
 		}
 	}
+	// Parallel (the final refresh's way): batches written while the next
+	// builds, chunks of 7 requests loaded ahead; the same states again.
+	par := sla.NewRefresher(s.Conn, s.Log)
+	par.Batch, par.Chunk, par.Parallel = 40, 7, true
+	if res, err := par.RefreshAll(t.Context()); err != nil || res.Requests != len(whole) {
+		t.Fatalf("parallel refresh: %+v, %v; want %d states", res, err, len(whole))
+	}
+	parallel := dumpStates(t, s)
+	for id, st := range whole {
+		if parallel[id] != st {
+			t.Errorf("request %s: in parallel batches\n  %s\nin one build\n  %s", id, parallel[id], st)
+		}
+	}
 	if n := countRepeats(t, s); n == 0 {
 		t.Fatal("no request is a repeat: the test proves nothing about serials")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
 
 	"servicepulse/calendar"
 	"servicepulse/contracts"
@@ -35,8 +36,18 @@ type Refresher struct {
 	// more is cut into batches along product serials (requests on one serial
 	// stay together, since repeats are judged among them). It bounds the
 	// refresher's memory: the states of a backfill's final refresh of
-	// 1,000,000 requests held 1.23 GB at once. Default: 20000.
+	// 1,000,000 requests held 1.23 GB at once. Two batches are alive at
+	// once, one being written while the next builds. Default: 10000.
 	Batch int
+	// Parallel makes a refresh build its next batch while it writes the
+	// last one, and load each batch's next chunk while it builds the
+	// current one (StateBuild.Prefetch): ClickHouse and Go work at once.
+	// For a refresh that nothing else waits on: the final refresh after a
+	// batch ingest, `servicepulse refresh`. Beside a running ingest on two
+	// cores it took a core from ingest (end-to-end rate 78k → 69k events/s)
+	// and gave back less (the final refresh 6.2 → 5.0 s), so the live
+	// refresh leaves it off. Default: false.
+	Parallel bool
 	// Settle is how long a refresh that Committed asked for waits after the
 	// previous refresh ended, so a stream of commits does not rebuild the
 	// same recent requests back to back. Default: 1s.
@@ -45,16 +56,17 @@ type Refresher struct {
 	policies Policies
 	kick     chan struct{} // a pending Committed; buffered, one slot
 
-	mu        sync.Mutex          // guards the four fields below
+	mu        sync.Mutex          // guards the fields below
 	schemaOK  bool                // sql.Current passed: the tables this code reads exist
 	committed map[string]struct{} // requests committed since the last RefreshCommitted took them
 	caughtUp  bool                // a watermark refresh finished since NewRefresher
 	target    *stateTable         // where deleteStale's mutations go, once known
+	run       RunStats            // what Run did
 }
 
 // NewRefresher returns a refresher writing through conn.
 func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
-	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000, Batch: 20000,
+	return &Refresher{conn: conn, log: log, Now: time.Now, Margin: time.Minute, Chunk: 2000, Batch: 10000,
 		Settle: time.Second, kick: make(chan struct{}, 1)}
 }
 
@@ -281,30 +293,81 @@ func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	for i, batch := range batches {
-		states, got, err := BuildStates(ctx, StateBuild{
-			Conn: r.conn, Terms: file, Policies: &r.policies, AsOf: r.Now().UTC(), LoadChunk: r.Chunk,
-		}, batch)
-		res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
-		if err != nil {
-			return res, err
+	build := StateBuild{Conn: r.conn, Terms: file, Policies: &r.policies, LoadChunk: r.Chunk, Prefetch: r.Parallel}
+	if !r.Parallel {
+		for _, batch := range batches {
+			build.AsOf = r.Now().UTC()
+			states, got, err := States(ctx, build, batch)
+			res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
+			if err != nil {
+				return res, err
+			}
+			if err := r.write(ctx, states); err != nil {
+				return res, err
+			}
 		}
-		// Looked up after the write: the new rows are in their own month,
-		// which staleRows leaves out, so it finds the same rows it would
-		// have before.
-		stale, err := r.staleRows(ctx, states)
-		if err != nil {
-			return res, err
+		r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
+		return res, nil
+	}
+	// Parallel: each batch is written while the next one builds. The
+	// insert and the month lookups are ClickHouse's work, the build is
+	// Go's, and one after the other left each side idle (on two cores, a
+	// refresh of 100,000 requests in batches took 4.8 s with the writes in
+	// line, 4.3 s beside them). At most one batch of states waits to be
+	// written, so two are alive at once.
+	g, gctx := errgroup.WithContext(ctx)
+	built := make(chan []Request)
+	g.Go(func() error {
+		for states := range built {
+			if err := r.write(gctx, states); err != nil {
+				return err
+			}
 		}
-		if err := r.deleteStale(ctx, stale); err != nil {
-			return res, err
+		return nil
+	})
+	g.Go(func() error {
+		defer close(built)
+		for i, batch := range batches {
+			build.AsOf = r.Now().UTC()
+			states, got, err := States(gctx, build, batch)
+			res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
+			if err != nil {
+				return err
+			}
+			select {
+			case built <- states:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			if len(batches) > 1 {
+				r.log.Info("request states refreshed: batch built", "batch", i+1, "of", len(batches), "requests", res.Requests)
+			}
 		}
-		if len(batches) > 1 {
-			r.log.Info("request states refreshed: batch done", "batch", i+1, "of", len(batches), "requests", res.Requests)
-		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return res, err
 	}
 	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
 	return res, nil
+}
+
+// write inserts states and deletes their requests' rows left in another
+// month.
+func (r *Refresher) write(ctx context.Context, states []Request) error {
+	for chunk := range slices.Chunk(states, 50000) {
+		if err := WriteStates(ctx, r.conn, chunk); err != nil {
+			return err
+		}
+	}
+	// Looked up after the write: the new rows are in their own month,
+	// which staleRows leaves out, so it finds the same rows it would have
+	// before.
+	stale, err := r.staleRows(ctx, states)
+	if err != nil {
+		return err
+	}
+	return r.deleteStale(ctx, stale)
 }
 
 // serialsOf lists the product serials of the listed requests' creation
@@ -505,30 +568,48 @@ func stringsOf(ctx context.Context, conn driver.Conn, q string, args ...any) ([]
 	return out, rows.Err()
 }
 
-// Run refreshes until ctx ends, logging failures and going on. It starts
-// with a watermark refresh (Refresh: what was ingested before it ran), then
-// makes one interval after the previous refresh ended (the catch-up path,
-// which also sees rows other processes wrote), or, when Committed was
-// called since, rebuilds the committed requests Settle after it
-// (RefreshCommitted). Each refresh restarts both waits, so refreshes never
-// run back to back.
-func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
+// Run refreshes until ctx ends or done is closed, logging failures and
+// going on. It starts with a watermark refresh (Refresh: what was ingested
+// before it ran), then makes one interval after the previous refresh ended
+// (the catch-up path, which also sees rows other processes wrote), or, when
+// Committed was called since, rebuilds the committed requests Settle after
+// it (RefreshCommitted). Each refresh restarts both waits, so refreshes
+// never run back to back.
+//
+// The two ends differ: ctx (a stop signal) aborts the refresh in flight;
+// done (ingest caught up) lets it finish, and Run returns after it. A
+// refresh aborted near its end was lost work: its requests stayed pending,
+// and the final refresh rebuilt them all again (a backfill's last live
+// cycle could hold most of the requests). A nil done never closes.
+func (r *Refresher) Run(ctx context.Context, interval time.Duration, done <-chan struct{}) {
+	r.mu.Lock()
+	r.run = RunStats{Started: r.Now()}
+	r.mu.Unlock()
 	watermark := true
 	for {
-		var err error
+		var (
+			res Result
+			err error
+		)
 		if watermark || !r.CaughtUp() {
-			_, err = r.Refresh(ctx)
+			res, err = r.Refresh(ctx)
 		} else {
-			_, err = r.RefreshCommitted(ctx)
+			res, err = r.RefreshCommitted(ctx)
 		}
 		if err != nil && ctx.Err() == nil {
 			r.log.Warn("refresh request states", "err", err)
+		}
+		if err == nil {
+			r.finished(res)
 		}
 		watermark = true
 		ended := time.Now()
 		poll := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
+			poll.Stop()
+			return
+		case <-done:
 			poll.Stop()
 			return
 		case <-poll.C:
@@ -540,10 +621,59 @@ func (r *Refresher) Run(ctx context.Context, interval time.Duration) {
 			case <-ctx.Done():
 				settle.Stop()
 				return
+			case <-done:
+				settle.Stop()
+				return
 			case <-settle.C:
 			}
 		}
 	}
+}
+
+// RunStats says what Run's refreshes did: how often a live dashboard's
+// states were renewed while ingest ran.
+type RunStats struct {
+	Started  time.Time     // when Run started
+	Cycles   int           // refreshes that finished
+	States   int           // states they wrote
+	Last     time.Time     // when the last one finished; zero before the first
+	LongestS float64       // the longest wait, in seconds, for a finished refresh: from Started to the first, then between two
+	longest  time.Duration // LongestS, unrounded
+}
+
+// finished records a refresh of Run that ended well.
+func (r *Refresher) finished(res Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.Now()
+	from := r.run.Last
+	if from.IsZero() {
+		from = r.run.Started
+	}
+	if gap := now.Sub(from); gap > r.run.longest {
+		r.run.longest, r.run.LongestS = gap, gap.Seconds()
+	}
+	r.run.Cycles++
+	r.run.States += res.Requests
+	r.run.Last = now
+}
+
+// RunStats returns what Run did so far. Until is when the caller stopped
+// waiting for the next refresh (ingest's end, say): the wait since the last
+// one counts too, so a run whose refreshes never finished shows its whole
+// length, not zero.
+func (r *Refresher) RunStats(until time.Time) RunStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.run
+	from := st.Last
+	if from.IsZero() {
+		from = st.Started
+	}
+	if gap := until.Sub(from); !st.Started.IsZero() && gap > st.longest {
+		st.longest, st.LongestS = gap, gap.Seconds()
+	}
+	return st
 }
 
 func unique(ids []string) []string {

@@ -96,7 +96,7 @@ func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
 	r.Settle = 10 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { r.Run(ctx, time.Hour); close(done) }()
+	go func() { r.Run(ctx, time.Hour, nil); close(done) }()
 	defer func() { cancel(); <-done }()
 	waitFor(t, "the first refresh", func() bool {
 		return testenv.Count(t, s.Conn, "SELECT count() FROM state_refreshes") >= 1
@@ -116,6 +116,40 @@ func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
 	waitFor(t, "the state of K1", func() bool {
 		return testenv.Count(t, s.Conn, "SELECT count() FROM request_state WHERE request_id = 'K1'") == 1
 	})
+}
+
+// Run with done already closed (ingest caught up before the refresher got
+// going) still finishes the refresh it starts, then returns without
+// waiting for its next tick; RunStats counts that refresh and its states.
+func TestIntegrationRefresherFinishesItsRefreshWhenDone(t *testing.T) {
+	t.Parallel()
+	s := pipelinetest.New(t)
+	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"D1-01","event_type":"request_created",
+		"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"D1","contract_id":"CT-T","partner_id":"PT-A",
+		"channel":"phone","region":"East","product":{"serial":"SN-D1","model":"AC-200"}}`)}, nil)
+	if tot := s.Ingest(t); tot.Events != 1 {
+		t.Fatalf("ingest: %+v, want 1 event", tot)
+	}
+	r := sla.NewRefresher(s.Conn, s.Log)
+	done := make(chan struct{})
+	close(done)
+	returned := make(chan struct{})
+	go func() { r.Run(context.Background(), time.Hour, done); close(returned) }()
+	waitFor(t, "Run's return", func() bool {
+		select {
+		case <-returned:
+			return true
+		default:
+			return false
+		}
+	})
+	if n := testenv.Count(t, s.Conn, "SELECT count() FROM request_state WHERE request_id = 'D1'"); n != 1 {
+		t.Fatalf("request_state has %d rows of D1, want 1: the refresh did not finish", n)
+	}
+	st := r.RunStats(time.Now())
+	if st.Cycles != 1 || st.States != 1 || st.Last.IsZero() || st.LongestS <= 0 {
+		t.Fatalf("RunStats: %+v, want 1 cycle of 1 state, a last time and a positive longest wait", st)
+	}
 }
 
 // waitFor polls cond until it holds, failing the test after a minute: a

@@ -32,19 +32,88 @@ func States(ctx context.Context, b StateBuild, ids []string) ([]Request, Result,
 		return nil, res, nil
 	}
 	b = b.withDefaults()
+	// Loaded in key order: a chunk of neighbouring ids reads a few granules
+	// of each part of service_events (sorted by request_id), where one id
+	// far from the others adds a granule of every part. A refresh's batch
+	// is mostly one id range with a few far siblings (requests on the same
+	// serials); unsorted, each chunk read the whole table (20.2M rows read
+	// for the 743,108 events of 100,000 requests, against 3.0M sorted).
+	ids = slices.Sorted(slices.Values(ids))
 	states := make([]Request, 0, len(ids))
-	for chunk := range slices.Chunk(ids, b.LoadChunk) {
-		inputs, err := b.Load(ctx, chunk)
-		if err != nil {
-			return nil, res, err
+	chunks := slices.Collect(slices.Chunk(ids, b.LoadChunk))
+	load := inLine
+	if b.Prefetch {
+		load = prefetch
+	}
+	for l := range load(ctx, b.Load, chunks) {
+		if l.err != nil {
+			return nil, res, l.err
 		}
-		if states, err = b.build(states, inputs, chunk, &res); err != nil {
+		var err error
+		if states, err = b.build(states, l.inputs, l.ids, &res); err != nil {
 			return nil, res, err
 		}
 	}
 	MarkRepeats(states)
 	res.Requests = len(states)
 	return states, res, nil
+}
+
+// loaded is one chunk's inputs, or why they could not be read.
+type loaded struct {
+	ids    []string
+	inputs map[string]*Input
+	err    error
+}
+
+// inLine yields the inputs of each chunk in order, loading each when the
+// caller asks for it; it stops at the first error, which it yields.
+func inLine(ctx context.Context, load InputLoader, chunks [][]string) func(yield func(loaded) bool) {
+	return func(yield func(loaded) bool) {
+		for _, chunk := range chunks {
+			in, err := load(ctx, chunk)
+			if !yield(loaded{ids: chunk, inputs: in, err: err}) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// prefetch is inLine loading the next chunk while the caller builds the
+// current one: ClickHouse reads while Go builds, where one after the other
+// left each idle half the time (a refresh of 100,000 requests spent 2.6 s
+// of CPU in Go and about as long waiting for its reads). One load runs ahead at most, so two chunks of
+// inputs are alive at once (InputLoader's ownership rule). It stops at the
+// first error, which it yields; a caller that stops early ends the load in
+// flight with the context.
+func prefetch(ctx context.Context, load InputLoader, chunks [][]string) func(yield func(loaded) bool) {
+	return func(yield func(loaded) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		next := make(chan loaded)
+		go func() {
+			defer close(next)
+			for _, chunk := range chunks {
+				in, err := load(ctx, chunk)
+				select {
+				case next <- loaded{ids: chunk, inputs: in, err: err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for l := range next {
+			if !yield(l) || l.err != nil {
+				cancel()
+				for range next { // the loader has returned once next is closed
+				}
+				return
+			}
+		}
+	}
 }
 
 // Ordered returns the events as Build reads them: one copy of each event id,

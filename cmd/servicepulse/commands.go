@@ -17,7 +17,7 @@ func init() {
 	app = cli.App{
 		Name:  "servicepulse",
 		About: "the after-sales service quality pipeline: Kafka → transform → ClickHouse → KPIs, dashboards and reports",
-		Env:   []cli.EnvVar{{Name: "SERVICEPULSE_CPU_PROFILE", About: "write a CPU profile of the command to this file, and its allocations to FILE.allocs"}},
+		Env:   []cli.EnvVar{{Name: "SERVICEPULSE_CPU_PROFILE", About: "write a CPU profile of the command to this file, its allocations to FILE.allocs and its heap at its largest to FILE.heap"}},
 		Hints: []cli.Hint{
 			{Err: warehouse.ErrUnreachable, Text: "start one with `servicepulse demo` or set --clickhouse"},
 			{Err: kafkaconn.ErrAuth, Text: "check --kafka-user and the password (--kafka-password-file or $SERVICEPULSE_KAFKA_PASSWORD), and --kafka-sasl-mechanism"},

@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"time"
 )
 
 // App is a command-line program: its commands and what its help shows.
@@ -220,7 +223,11 @@ func Profiled(path string, f func() error) error {
 		return fmt.Errorf("cpu profile: %w", err)
 	}
 	defer pprof.StopCPUProfile()
+	stopPeak := peakHeap(path + ".heap")
 	runErr := f()
+	if err := stopPeak(); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
 	// Beside it, what the command allocated (go tool pprof -sample_index=
 	// alloc_space PATH.allocs): GC is often where the CPU went.
 	allocs, err := os.Create(path + ".allocs")
@@ -232,6 +239,45 @@ func Profiled(path string, f func() error) error {
 		return errors.Join(runErr, fmt.Errorf("allocation profile: %w", err))
 	}
 	return runErr
+}
+
+// peakHeap writes to path the heap profile (live objects) taken when the
+// heap in use was largest, sampled every 200 ms, until stop is called:
+// what holds memory at the peak is what a memory bound is about, and the
+// end of a run shows little of it.
+func peakHeap(path string) (stop func() error) {
+	done, result := make(chan struct{}), make(chan error, 1)
+	go func() {
+		var best uint64
+		var snap bytes.Buffer
+		var ms runtime.MemStats
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				if snap.Len() == 0 {
+					result <- nil
+					return
+				}
+				result <- os.WriteFile(path, snap.Bytes(), 0o644)
+				return
+			case <-tick.C:
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse <= best {
+				continue
+			}
+			best = ms.HeapInuse
+			snap.Reset()
+			if err := pprof.Lookup("heap").WriteTo(&snap, 0); err != nil {
+				result <- fmt.Errorf("heap profile: %w", err)
+				<-done
+				return
+			}
+		}
+	}()
+	return func() error { close(done); return <-result }
 }
 
 // PrintJSON writes a command's one-object result on stdout, indented.
