@@ -113,6 +113,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		var err error
 		totals, err = p.Run(ctx)
 		ingestEnd = time.Now()
+		if r != nil {
+			// Ingest has ended: the refresh in flight (from its next
+			// batch) and the final one may take both cores.
+			r.SetParallel(true)
+		}
 		return err
 	})
 	if r != nil {
@@ -124,8 +129,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		st := r.RunStats(ingestEnd)
 		res.LiveRefreshes, res.LiveRefreshStates, res.LiveRefreshLongestS = st.Cycles, st.States, st.LongestS
 		res.LastLiveRefreshS = time.Since(ingestEnd).Seconds()
-		// Ingest has ended: the final refresh may take both cores.
-		r.Parallel = true
 		seconds, requests := finalRefresh(ctx, r, log)
 		// From ingest's end: the states are current when both are done.
 		res.FinalRefreshSeconds, res.FinalRefreshRequests = res.LastLiveRefreshS+seconds, requests

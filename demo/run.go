@@ -181,7 +181,7 @@ func (d *run) kpis(ctx context.Context, conn driver.Conn, sum generator.Summary)
 		return nil, err
 	}
 	r := sla.NewRefresher(conn, d.log)
-	r.Parallel = true // ingest has ended
+	r.SetParallel(true) // ingest has ended
 	if _, err := r.Refresh(ctx); err != nil {
 		return nil, err
 	}

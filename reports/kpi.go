@@ -58,7 +58,7 @@ func (c KPIConfig) KPIs() []metrics.KPI {
 func KPIs(ctx context.Context, conn driver.Conn, c KPIConfig, log *slog.Logger) ([]metrics.Result, error) {
 	if c.Refresh {
 		r := sla.NewRefresher(conn, log)
-		r.Parallel = true // the report waits on it, nothing else
+		r.SetParallel(true) // the report waits on it, nothing else
 		if _, err := r.Refresh(ctx); err != nil {
 			return nil, fmt.Errorf("kpis: %w", err)
 		}

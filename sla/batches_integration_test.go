@@ -59,7 +59,8 @@ func TestIntegrationBatchesKeepSerialsTogether(t *testing.T) {
 	// Parallel (the final refresh's way): batches written while the next
 	// builds, chunks of 7 requests loaded ahead; the same states again.
 	par := sla.NewRefresher(s.Conn, s.Log)
-	par.Batch, par.Chunk, par.Parallel = 40, 7, true
+	par.Batch, par.Chunk = 40, 7
+	par.SetParallel(true)
 	if res, err := par.RefreshAll(t.Context()); err != nil || res.Requests != len(whole) {
 		t.Fatalf("parallel refresh: %+v, %v; want %d states", res, err, len(whole))
 	}

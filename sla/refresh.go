@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -39,15 +40,6 @@ type Refresher struct {
 	// 1,000,000 requests held 1.23 GB at once. Two batches are alive at
 	// once, one being written while the next builds. Default: 10000.
 	Batch int
-	// Parallel makes a refresh build its next batch while it writes the
-	// last one, and load each batch's next chunk while it builds the
-	// current one (StateBuild.Prefetch): ClickHouse and Go work at once.
-	// For a refresh that nothing else waits on: the final refresh after a
-	// batch ingest, `servicepulse refresh`. Beside a running ingest on two
-	// cores it took a core from ingest (end-to-end rate 78k → 69k events/s)
-	// and gave back less (the final refresh 6.2 → 5.0 s), so the live
-	// refresh leaves it off. Default: false.
-	Parallel bool
 	// Settle is how long a refresh that Committed asked for waits after the
 	// previous refresh ended, so a stream of commits does not rebuild the
 	// same recent requests back to back. Default: 1s.
@@ -62,7 +54,20 @@ type Refresher struct {
 	caughtUp  bool                // a watermark refresh finished since NewRefresher
 	target    *stateTable         // where deleteStale's mutations go, once known
 	run       RunStats            // what Run did
+
+	parallel atomic.Bool // SetParallel
 }
+
+// SetParallel makes refreshes build their next batch while they write the
+// last one, and load each batch's next chunk while they build the current
+// one (StateBuild.Prefetch): ClickHouse and Go work at once. It is for a
+// refresh that nothing else waits on: the final refresh after a batch
+// ingest, `servicepulse refresh`. Beside a running ingest on two cores it
+// took a core from ingest (end-to-end rate 78k → 69k events/s) and gave
+// back less (the final refresh 6.2 → 5.0 s), so the live refresh runs in
+// line. A refresh in flight switches at its next batch: the one running
+// when ingest ends finishes sooner. Safe for concurrent use. Default: off.
+func (r *Refresher) SetParallel(on bool) { r.parallel.Store(on) }
 
 // NewRefresher returns a refresher writing through conn.
 func NewRefresher(conn driver.Conn, log *slog.Logger) *Refresher {
@@ -293,28 +298,31 @@ func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	build := StateBuild{Conn: r.conn, Terms: file, Policies: &r.policies, LoadChunk: r.Chunk, Prefetch: r.Parallel}
-	if !r.Parallel {
-		for _, batch := range batches {
-			build.AsOf = r.Now().UTC()
-			states, got, err := States(ctx, build, batch)
-			res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
-			if err != nil {
-				return res, err
-			}
-			if err := r.write(ctx, states); err != nil {
-				return res, err
-			}
+	build := StateBuild{Conn: r.conn, Terms: file, Policies: &r.policies, LoadChunk: r.Chunk}
+	for len(batches) > 0 && !r.parallel.Load() {
+		batch := batches[0]
+		batches = batches[1:]
+		build.AsOf = r.Now().UTC()
+		states, got, err := States(ctx, build, batch)
+		res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
+		if err != nil {
+			return res, err
 		}
+		if err := r.write(ctx, states); err != nil {
+			return res, err
+		}
+	}
+	if len(batches) == 0 {
 		r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
 		return res, nil
 	}
-	// Parallel: each batch is written while the next one builds. The
+	// Parallel (the batches left): each is written while the next builds. The
 	// insert and the month lookups are ClickHouse's work, the build is
 	// Go's, and one after the other left each side idle (on two cores, a
 	// refresh of 100,000 requests in batches took 4.8 s with the writes in
 	// line, 4.3 s beside them). At most one batch of states waits to be
 	// written, so two are alive at once.
+	build.Prefetch = true
 	g, gctx := errgroup.WithContext(ctx)
 	built := make(chan []Request)
 	g.Go(func() error {

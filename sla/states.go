@@ -45,7 +45,7 @@ type StateBuild struct {
 	// Prefetch loads the next chunk while the current one builds (one more
 	// goroutine, two chunks of inputs alive): ClickHouse reads while Go
 	// builds. Faster alone, slower beside other work on few cores: see
-	// Refresher.Parallel.
+	// Refresher.SetParallel.
 	Prefetch bool
 }
 

@@ -24,7 +24,7 @@ func runRefresh(ctx context.Context, args []string) error {
 	}
 	defer conn.Close()
 	r := sla.NewRefresher(conn, log)
-	r.Parallel = true // nothing else runs beside it
+	r.SetParallel(true) // nothing else runs beside it
 	refresh := r.Refresh
 	if all {
 		refresh = r.RefreshAll
