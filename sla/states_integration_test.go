@@ -2,6 +2,7 @@ package sla_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,79 @@ func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
 	waitFor(t, "the state of K1", func() bool {
 		return testenv.Count(t, s.Conn, "SELECT count() FROM request_state WHERE request_id = 'K1'") == 1
 	})
+}
+
+// Live refreshes take at most Cycle committed requests each, oldest
+// first, and the one that empties the queue is the only one to record a
+// watermark: the rows of requests still pending are not reflected, and a
+// watermark past them would hide them from another process's watermark
+// refresh. Five requests in cycles of two: three refreshes after the
+// first, one watermark after the first's.
+func TestIntegrationRefresherBoundsItsCycles(t *testing.T) {
+	t.Parallel()
+	s := pipelinetest.New(t)
+	var records [][]byte
+	ids := []string{"C1", "C2", "C3", "C4", "C5"}
+	for _, id := range ids {
+		records = append(records, []byte(`{"schema_version":1,"event_id":"`+id+`-01","event_type":"request_created",
+			"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"`+id+`","contract_id":"CT-T","partner_id":"PT-A",
+			"channel":"phone","region":"East","product":{"serial":"SN-`+id+`","model":"AC-200"}}`))
+	}
+	s.Produce(t, records, nil)
+	if tot := s.Ingest(t); tot.Events != 5 {
+		t.Fatalf("ingest: %+v, want 5 events", tot)
+	}
+	r := sla.NewRefresher(s.Conn, s.Log)
+	r.Settle, r.Cycle = 10*time.Millisecond, 2
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx, time.Hour, nil); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the first refresh", func() bool { return r.RunStats(time.Now()).Cycles >= 1 })
+	first := r.RunStats(time.Now())
+	r.Committed(ids)
+	waitFor(t, "three more refreshes", func() bool { return r.RunStats(time.Now()).Cycles >= 4 })
+	got := r.RunStats(time.Now())
+	if got.Cycles != 4 || got.States != first.States+5 {
+		t.Fatalf("RunStats: %+v after the first %+v; want 4 cycles, 5 more states (2, 2, 1)", got, first)
+	}
+	if n := testenv.Count(t, s.Conn, "SELECT count() FROM state_refreshes"); n != 2 {
+		t.Fatalf("%d watermarks recorded, want 2: the first refresh's and the last cycle's", n)
+	}
+}
+
+// RefreshCommitted (the final refresh) takes what is pending in slices of
+// 5 × Cycle, here 5 then 2 of 7 requests, and records one watermark, after
+// the last.
+func TestIntegrationRefreshCommittedInSlices(t *testing.T) {
+	t.Parallel()
+	s := pipelinetest.New(t)
+	var records [][]byte
+	var ids []string
+	for i := range 7 {
+		id := fmt.Sprintf("F%d", i)
+		ids = append(ids, id)
+		records = append(records, []byte(`{"schema_version":1,"event_id":"`+id+`-01","event_type":"request_created",
+			"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"`+id+`","contract_id":"CT-T","partner_id":"PT-A",
+			"channel":"phone","region":"East","product":{"serial":"SN-`+id+`","model":"AC-200"}}`))
+	}
+	s.Produce(t, records, nil)
+	if tot := s.Ingest(t); tot.Events != 7 {
+		t.Fatalf("ingest: %+v, want 7 events", tot)
+	}
+	r := sla.NewRefresher(s.Conn, s.Log)
+	r.Cycle = 1
+	r.Committed(ids)
+	res, err := r.RefreshCommitted(t.Context())
+	if err != nil || res.Requests != 7 {
+		t.Fatalf("RefreshCommitted: %+v, %v; want 7 states", res, err)
+	}
+	if n := testenv.Count(t, s.Conn, "SELECT count() FROM state_refreshes"); n != 1 {
+		t.Fatalf("%d watermarks recorded, want 1, after the last slice", n)
+	}
+	if n := testenv.Count(t, s.Conn, "SELECT count(DISTINCT request_id) FROM request_state"); n != 7 {
+		t.Fatalf("%d requests have a state, want 7", n)
+	}
 }
 
 // Run with done already closed (ingest caught up before the refresher got
