@@ -127,7 +127,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res := Result{Totals: totals, Seconds: time.Since(start).Seconds()}
 	if r != nil {
 		st := r.RunStats(ingestEnd)
-		res.LiveRefreshes, res.LiveRefreshStates, res.LiveRefreshLongestS = st.Cycles, st.States, st.LongestS
+		res.LiveRefreshes, res.LiveRefreshStates, res.LiveRefreshLongestS = st.Cycles, st.States, st.Longest.Seconds()
 		res.LastLiveRefreshS = time.Since(ingestEnd).Seconds()
 		seconds, requests := finalRefresh(ctx, r, log)
 		// From ingest's end: the states are current when both are done.

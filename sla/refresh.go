@@ -158,7 +158,7 @@ func (r *Refresher) RefreshCommitted(ctx context.Context) (Result, error) {
 			return total, nil
 		}
 		res, err := r.refreshCommitted(ctx, 5*r.Cycle)
-		total.Requests, total.Orphans, total.Unmatched = total.Requests+res.Requests, total.Orphans+res.Orphans, total.Unmatched+res.Unmatched
+		total.add(res)
 		if err != nil {
 			return total, err
 		}
@@ -213,14 +213,11 @@ func (r *Refresher) checkSchema(ctx context.Context) error {
 // refreshIDs rebuilds ids with every request on their serials and records
 // start as the watermark.
 func (r *Refresher) refreshIDs(ctx context.Context, start time.Time, ids []string) (Result, error) {
-	if err := r.checkSchema(ctx); err != nil {
-		return Result{}, err
-	}
-	all, err := r.withSiblings(ctx, ids)
+	res, err := r.rebuildIDs(ctx, ids)
 	if err != nil {
-		return Result{}, err
+		return res, err
 	}
-	return r.rebuildAndRecord(ctx, start, all)
+	return res, r.recordRefresh(ctx, start, res.Requests)
 }
 
 // rebuildIDs rebuilds ids with every request on their serials, recording
@@ -298,6 +295,11 @@ type Result struct {
 	Requests  int `json:"requests"`  // states written
 	Orphans   int `json:"orphans"`   // requests with events but no request_created yet
 	Unmatched int `json:"unmatched"` // requests whose contract has no terms for their opening time
+}
+
+// add counts o's states and requests into res.
+func (res *Result) add(o Result) {
+	res.Requests, res.Orphans, res.Unmatched = res.Requests+o.Requests, res.Orphans+o.Orphans, res.Unmatched+o.Unmatched
 }
 
 // changedRequests finds the requests with events or feedback ingested at
@@ -380,74 +382,96 @@ func (r *Refresher) rebuild(ctx context.Context, all []string) (Result, error) {
 		return res, err
 	}
 	build := StateBuild{Conn: r.conn, Terms: file, Policies: &r.policies, LoadChunk: r.Chunk}
-	for len(batches) > 0 && !r.parallel.Load() {
-		batch := batches[0]
-		batches = batches[1:]
+	var w *writer // nil while the batches are written in line
+	for i, batch := range batches {
+		bctx := ctx
+		if w == nil && r.parallel.Load() {
+			// From here on, in parallel (SetParallel): each batch is
+			// written while the next builds, whose chunks load ahead. The
+			// insert and the month lookups are ClickHouse's work, the
+			// build is Go's, and one after the other left each side idle
+			// (on two cores, a refresh of 100,000 requests in batches took
+			// 4.8 s with the writes in line, 4.3 s beside them).
+			w, build.Prefetch = r.startWriter(ctx), true
+		}
+		if w != nil {
+			bctx = w.ctx
+		}
 		build.AsOf = r.Now().UTC()
-		states, got, err := States(ctx, build, batch)
-		res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
+		states, got, err := States(bctx, build, batch)
+		res.add(got)
+		switch {
+		case err != nil:
+		case w != nil:
+			err = w.send(states)
+		default:
+			err = r.write(ctx, states)
+		}
 		if err != nil {
+			if w != nil {
+				// The writer's failure, if any, is why this batch failed.
+				if werr := w.wait(); werr != nil {
+					err = werr
+				}
+			}
 			return res, err
 		}
-		if err := r.write(ctx, states); err != nil {
+		if len(batches) > 1 {
+			r.log.Info("request states refreshed: batch built", "batch", i+1, "of", len(batches), "requests", res.Requests)
+		}
+	}
+	if w != nil {
+		if err := w.wait(); err != nil {
 			return res, err
 		}
 	}
-	if len(batches) == 0 {
-		r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
-		return res, nil
-	}
-	// Parallel (the batches left): each is written while the next builds. The
-	// insert and the month lookups are ClickHouse's work, the build is
-	// Go's, and one after the other left each side idle (on two cores, a
-	// refresh of 100,000 requests in batches took 4.8 s with the writes in
-	// line, 4.3 s beside them). At most one batch of states waits to be
-	// written, so two are alive at once.
-	build.Prefetch = true
+	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
+	return res, nil
+}
+
+// writer writes batches of states handed to it, one at a time, in a
+// goroutine of its own: at most one batch waits, so two are alive at once.
+type writer struct {
+	ctx   context.Context // ends when a write fails
+	g     *errgroup.Group
+	built chan []Request
+}
+
+func (r *Refresher) startWriter(ctx context.Context) *writer {
 	g, gctx := errgroup.WithContext(ctx)
-	built := make(chan []Request)
+	w := &writer{ctx: gctx, g: g, built: make(chan []Request)}
 	g.Go(func() error {
-		for states := range built {
+		for states := range w.built {
 			if err := r.write(gctx, states); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	g.Go(func() error {
-		defer close(built)
-		for i, batch := range batches {
-			build.AsOf = r.Now().UTC()
-			states, got, err := States(gctx, build, batch)
-			res.Requests, res.Orphans, res.Unmatched = res.Requests+got.Requests, res.Orphans+got.Orphans, res.Unmatched+got.Unmatched
-			if err != nil {
-				return err
-			}
-			select {
-			case built <- states:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			if len(batches) > 1 {
-				r.log.Info("request states refreshed: batch built", "batch", i+1, "of", len(batches), "requests", res.Requests)
-			}
-		}
+	return w
+}
+
+// send hands states to the writer, or returns why it stopped.
+func (w *writer) send(states []Request) error {
+	select {
+	case w.built <- states:
 		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return res, err
+	case <-w.ctx.Done():
+		return w.ctx.Err()
 	}
-	r.log.Info("request states refreshed", "requests", res.Requests, "orphans", res.Orphans, "unmatched_contract", res.Unmatched)
-	return res, nil
+}
+
+// wait lets the writer finish what it was handed and returns its error.
+func (w *writer) wait() error {
+	close(w.built)
+	return w.g.Wait()
 }
 
 // write inserts states and deletes their requests' rows left in another
 // month.
 func (r *Refresher) write(ctx context.Context, states []Request) error {
-	for chunk := range slices.Chunk(states, 50000) {
-		if err := WriteStates(ctx, r.conn, chunk); err != nil {
-			return err
-		}
+	if err := (StateBuild{Conn: r.conn}).write(ctx, states); err != nil {
+		return err
 	}
 	// Looked up after the write: the new rows are in their own month,
 	// which staleRows leaves out, so it finds the same rows it would have
@@ -722,12 +746,21 @@ func (r *Refresher) Run(ctx context.Context, interval time.Duration, done <-chan
 // RunStats says what Run's refreshes did: how often a live dashboard's
 // states were renewed while ingest ran.
 type RunStats struct {
-	Started  time.Time     // when Run started
-	Cycles   int           // refreshes that finished
-	States   int           // states they wrote
-	Last     time.Time     // when the last one finished; zero before the first
-	LongestS float64       // the longest wait, in seconds, for a finished refresh: from Started to the first, then between two
-	longest  time.Duration // LongestS, unrounded
+	Started time.Time     // when Run started
+	Cycles  int           // refreshes that finished
+	States  int           // states they wrote
+	Last    time.Time     // when the last one finished; zero before the first
+	Longest time.Duration // the longest wait for a finished refresh: from Started to the first, then between two
+}
+
+// waited counts the wait from the last refresh (or Run's start) until at
+// into Longest.
+func (st *RunStats) waited(at time.Time) {
+	from := st.Last
+	if from.IsZero() {
+		from = st.Started
+	}
+	st.Longest = max(st.Longest, at.Sub(from))
 }
 
 // finished records a refresh of Run that ended well.
@@ -735,13 +768,7 @@ func (r *Refresher) finished(res Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.Now()
-	from := r.run.Last
-	if from.IsZero() {
-		from = r.run.Started
-	}
-	if gap := now.Sub(from); gap > r.run.longest {
-		r.run.longest, r.run.LongestS = gap, gap.Seconds()
-	}
+	r.run.waited(now)
 	r.run.Cycles++
 	r.run.States += res.Requests
 	r.run.Last = now
@@ -755,12 +782,8 @@ func (r *Refresher) RunStats(until time.Time) RunStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.run
-	from := st.Last
-	if from.IsZero() {
-		from = st.Started
-	}
-	if gap := until.Sub(from); !st.Started.IsZero() && gap > st.longest {
-		st.longest, st.LongestS = gap, gap.Seconds()
+	if !st.Started.IsZero() {
+		st.waited(until)
 	}
 	return st
 }

@@ -64,13 +64,21 @@ func BuildStates(ctx context.Context, b StateBuild, ids []string) ([]Request, Re
 	if err != nil {
 		return nil, res, err
 	}
+	if err := b.write(ctx, states); err != nil {
+		return nil, res, err
+	}
+	return states, res, nil
+}
+
+// write inserts states into Conn, WriteChunk per insert.
+func (b StateBuild) write(ctx context.Context, states []Request) error {
 	b = b.withDefaults()
 	for chunk := range slices.Chunk(states, b.WriteChunk) {
 		if err := WriteStates(ctx, b.Conn, chunk); err != nil {
-			return nil, res, err
+			return err
 		}
 	}
-	return states, res, nil
+	return nil
 }
 
 func (b StateBuild) withDefaults() StateBuild {
@@ -80,13 +88,12 @@ func (b StateBuild) withDefaults() StateBuild {
 	if b.Load == nil {
 		// Two sets of buffers, used in turn when States loads the next
 		// chunk while it builds the current one.
-		conn, bufs, turn, next := b.Conn, [2]inputBuffers{}, 0, 0
-		if b.Prefetch {
-			next = 1
-		}
+		conn, bufs, turn, prefetch := b.Conn, [2]inputBuffers{}, 0, b.Prefetch
 		b.Load = func(ctx context.Context, ids []string) (map[string]*Input, error) {
 			buf := &bufs[turn]
-			turn = next - turn
+			if prefetch {
+				turn = 1 - turn
+			}
 			return buf.load(ctx, conn, ids)
 		}
 	}

@@ -103,9 +103,7 @@ func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
 		return testenv.Count(t, s.Conn, "SELECT count() FROM state_refreshes") >= 1
 	})
 
-	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"K1-01","event_type":"request_created",
-		"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"K1","contract_id":"CT-T","partner_id":"PT-A",
-		"channel":"phone","region":"East","product":{"serial":"SN-K1","model":"AC-200"}}`)}, nil)
+	s.Produce(t, created("K1"), nil)
 	if tot := s.Ingest(t); tot.Events != 1 {
 		t.Fatalf("ingest: %+v, want 1 event", tot)
 	}
@@ -128,14 +126,8 @@ func TestIntegrationRefresherRefreshesOnCommit(t *testing.T) {
 func TestIntegrationRefresherBoundsItsCycles(t *testing.T) {
 	t.Parallel()
 	s := pipelinetest.New(t)
-	var records [][]byte
 	ids := []string{"C1", "C2", "C3", "C4", "C5"}
-	for _, id := range ids {
-		records = append(records, []byte(`{"schema_version":1,"event_id":"`+id+`-01","event_type":"request_created",
-			"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"`+id+`","contract_id":"CT-T","partner_id":"PT-A",
-			"channel":"phone","region":"East","product":{"serial":"SN-`+id+`","model":"AC-200"}}`))
-	}
-	s.Produce(t, records, nil)
+	s.Produce(t, created(ids...), nil)
 	if tot := s.Ingest(t); tot.Events != 5 {
 		t.Fatalf("ingest: %+v, want 5 events", tot)
 	}
@@ -164,16 +156,11 @@ func TestIntegrationRefresherBoundsItsCycles(t *testing.T) {
 func TestIntegrationRefreshCommittedInSlices(t *testing.T) {
 	t.Parallel()
 	s := pipelinetest.New(t)
-	var records [][]byte
 	var ids []string
 	for i := range 7 {
-		id := fmt.Sprintf("F%d", i)
-		ids = append(ids, id)
-		records = append(records, []byte(`{"schema_version":1,"event_id":"`+id+`-01","event_type":"request_created",
-			"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"`+id+`","contract_id":"CT-T","partner_id":"PT-A",
-			"channel":"phone","region":"East","product":{"serial":"SN-`+id+`","model":"AC-200"}}`))
+		ids = append(ids, fmt.Sprintf("F%d", i))
 	}
-	s.Produce(t, records, nil)
+	s.Produce(t, created(ids...), nil)
 	if tot := s.Ingest(t); tot.Events != 7 {
 		t.Fatalf("ingest: %+v, want 7 events", tot)
 	}
@@ -198,9 +185,7 @@ func TestIntegrationRefreshCommittedInSlices(t *testing.T) {
 func TestIntegrationRefresherFinishesItsRefreshWhenDone(t *testing.T) {
 	t.Parallel()
 	s := pipelinetest.New(t)
-	s.Produce(t, [][]byte{[]byte(`{"schema_version":1,"event_id":"D1-01","event_type":"request_created",
-		"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"D1","contract_id":"CT-T","partner_id":"PT-A",
-		"channel":"phone","region":"East","product":{"serial":"SN-D1","model":"AC-200"}}`)}, nil)
+	s.Produce(t, created("D1"), nil)
 	if tot := s.Ingest(t); tot.Events != 1 {
 		t.Fatalf("ingest: %+v, want 1 event", tot)
 	}
@@ -221,9 +206,21 @@ func TestIntegrationRefresherFinishesItsRefreshWhenDone(t *testing.T) {
 		t.Fatalf("request_state has %d rows of D1, want 1: the refresh did not finish", n)
 	}
 	st := r.RunStats(time.Now())
-	if st.Cycles != 1 || st.States != 1 || st.Last.IsZero() || st.LongestS <= 0 {
+	if st.Cycles != 1 || st.States != 1 || st.Last.IsZero() || st.Longest <= 0 {
 		t.Fatalf("RunStats: %+v, want 1 cycle of 1 state, a last time and a positive longest wait", st)
 	}
+}
+
+// created returns, for each id, the record of its request_created on
+// 2026-10-01 (contract CT-T, partner PT-A, serial SN-id).
+func created(ids ...string) [][]byte {
+	var out [][]byte
+	for _, id := range ids {
+		out = append(out, []byte(`{"schema_version":1,"event_id":"`+id+`-01","event_type":"request_created",
+			"occurred_at":"2026-10-01T07:00:00+08:00","request_id":"`+id+`","contract_id":"CT-T","partner_id":"PT-A",
+			"channel":"phone","region":"East","product":{"serial":"SN-`+id+`","model":"AC-200"}}`))
+	}
+	return out
 }
 
 // waitFor polls cond until it holds, failing the test after a minute: a
