@@ -17,6 +17,7 @@ import (
 
 	"servicepulse/ingest"
 	"servicepulse/internal/kafkaconn"
+	"servicepulse/metrics"
 	"servicepulse/sla"
 	"servicepulse/transform"
 	"servicepulse/warehouse"
@@ -47,6 +48,10 @@ type Result struct {
 	// PeakRSSBytes is the process's high-water mark (VmHWM), read after the
 	// final refresh so that it covers it.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// RollupSeconds is how long the daily KPI rollup took to build after
+	// the final refresh, RollupMonths the months it built (metrics.Rollups).
+	RollupSeconds float64 `json:"rollup_s"`
+	RollupMonths  int     `json:"rollup_months"`
 }
 
 // Run connects, runs the pipeline until ctx ends or, with
@@ -85,13 +90,20 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer stopServer()
 
-	var r *sla.Refresher
+	var (
+		r       *sla.Refresher
+		rollups *metrics.Rollups
+	)
 	if cfg.RefreshInterval > 0 {
 		// Request states follow the events while ingest runs, so dashboards
 		// see breaches within seconds; after a batch run (--until-idle) a last
 		// refresh after the final commit leaves them current.
 		r = sla.NewRefresher(conn, log)
 		p.NotifyCommits(r)
+		// The daily rollup follows the states: a month once it rests, every
+		// month after the final refresh.
+		rollups = metrics.NewRollups(conn, log)
+		rollups.Cluster = cfg.Cluster
 	}
 
 	start := time.Now()
@@ -122,6 +134,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	})
 	if r != nil {
 		g.Go(func() error { r.Run(ctx, cfg.RefreshInterval, ingestDone); return nil })
+		rollupCtx, stopRollups := context.WithCancel(ctx)
+		g.Go(func() error {
+			<-ingestDone
+			stopRollups()
+			return nil
+		})
+		g.Go(func() error { rollups.Run(rollupCtx, cfg.RefreshInterval); return nil })
 	}
 	err = g.Wait()
 	res := Result{Totals: totals, Seconds: time.Since(start).Seconds()}
@@ -132,6 +151,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		seconds, requests := finalRefresh(ctx, r, log)
 		// From ingest's end: the states are current when both are done.
 		res.FinalRefreshSeconds, res.FinalRefreshRequests = res.LastLiveRefreshS+seconds, requests
+		if ctx.Err() == nil {
+			t0 := time.Now()
+			n, err := rollups.Refresh(context.WithoutCancel(ctx), false)
+			res.RollupSeconds, res.RollupMonths = time.Since(t0).Seconds(), n
+			if err != nil {
+				log.Warn("build the daily kpi rollup", "err", err)
+			}
+		}
 	}
 	res.PeakRSSBytes = peakRSS()
 	return res, err

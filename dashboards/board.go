@@ -37,16 +37,19 @@ const Cohort = "opened_date"
 
 // board accumulates one dashboard: its builder and its queries.
 type board struct {
-	uid     string
-	ds      common.DataSourceRef
-	db      *dashboard.DashboardBuilder
-	queries []PanelQuery
-	prom    []PromQuery
-	panelID uint32
-	err     error
+	uid string
+	ds  common.DataSourceRef
+	// database is the datasource's: the daily rollup's queries name it
+	// (metrics.Scope.Database).
+	database string
+	db       *dashboard.DashboardBuilder
+	queries  []PanelQuery
+	prom     []PromQuery
+	panelID  uint32
+	err      error
 }
 
-func newBoard(uid, title, description string, ds common.DataSourceRef) *board {
+func newBoard(uid, title, description string, ds Datasource) *board {
 	db := dashboard.NewDashboardBuilder(title).
 		Uid(uid).
 		Description(description).
@@ -59,13 +62,13 @@ func newBoard(uid, title, description string, ds common.DataSourceRef) *board {
 			AsDropdown(true).
 			IncludeVars(true).
 			KeepTime(true))
-	return &board{uid: uid, ds: ds, db: db}
+	return &board{uid: uid, ds: ds.Ref(), database: ds.Database, db: db}
 }
 
 // cohortBoard is a dashboard over request_state: UTC days (so the dates of
 // the range are the cohort's dates, see dateCohort), and the five
 // dimension variables.
-func cohortBoard(uid, title, description, from string, ds common.DataSourceRef) *board {
+func cohortBoard(uid, title, description, from string, ds Datasource) *board {
 	b := newBoard(uid, title, description, ds)
 	b.db.Timezone(common.TimeZoneUtc).Time(from, "now").Refresh("5m")
 	for _, d := range filterDimensions {
@@ -116,6 +119,7 @@ func (b *board) query(panel, refID, sql string, f Format, timeColumn string, col
 // kpiQuery registers kpiSQL of kpis grouped by by, over the cohort
 // filtered by every variable.
 func (b *board) kpiQuery(panel, refID string, kpis []metrics.KPI, by []metrics.Dimension, opts sqlOptions) Query {
+	opts.database = b.database
 	opts.variables = filterDimensions
 	return b.query(panel, refID, kpiSQL(kpis, by, opts), formatFor(by), Cohort, kpiColumns(kpis, by, opts)...)
 }

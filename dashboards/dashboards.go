@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
 
@@ -108,13 +107,12 @@ type Set struct {
 
 // Build generates the set for a datasource.
 func Build(ds Datasource) (Set, error) {
-	ref := ds.Ref()
-	builders := []func(common.DataSourceRef) (Dashboard, error){
+	builders := []func(Datasource) (Dashboard, error){
 		ExecutiveOverview, SLABreaches, PartnerBenchmark, FeedbackComplaints, WarrantyPartsCosts, PipelineHealth, RequestTimeline,
 	}
 	set := Set{Datasource: ds, Prometheus: PrometheusDatasource{URL: DefaultPrometheusURL}}
 	for _, build := range builders {
-		d, err := build(ref)
+		d, err := build(ds)
 		if err != nil {
 			return Set{}, err
 		}

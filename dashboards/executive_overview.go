@@ -16,7 +16,7 @@ const ExecutiveOverviewUID = "servicepulse-executive-overview"
 // tile per scored KPI coloured against its target, and their trend by month,
 // for the requests opened in the time range. Its tiles compute exactly what
 // `servicepulse kpi` prints for the same dates (catalog default targets).
-func ExecutiveOverview(ds common.DataSourceRef) (Dashboard, error) {
+func ExecutiveOverview(ds Datasource) (Dashboard, error) {
 	b := cohortBoard(ExecutiveOverviewUID, "ServicePulse · Executive overview",
 		"Evaluation score and KPIs against their targets for the requests opened in the time range (服务绩效评估). Generated from the KPI catalog; do not edit in Grafana.",
 		"now-90d", ds)

@@ -14,7 +14,7 @@ const FeedbackComplaintsUID = "servicepulse-feedback-complaints"
 
 // FeedbackComplaints shows CSAT, NPS and CES over time (clauses 5.3, 5.4,
 // 7.4), the complaint rate and time to close, and complaints by category.
-func FeedbackComplaints(ds common.DataSourceRef) (Dashboard, error) {
+func FeedbackComplaints(ds Datasource) (Dashboard, error) {
 	b := cohortBoard(FeedbackComplaintsUID, "ServicePulse · Feedback and complaints",
 		"CSAT, NPS, CES over time, complaint rate and time to close, by category (客户满意度与投诉), for the requests opened in the time range.",
 		"now-180d", ds)

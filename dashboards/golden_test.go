@@ -15,9 +15,19 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // testSet is the set as the repository exports it: the default datasource.
 func testSet(t testing.TB) Set {
 	t.Helper()
+	return testSetFor(t, "")
+}
+
+// testSetFor is the set of the default datasource reading database (its
+// own, servicepulse, when empty): the daily rollup's queries name it.
+func testSetFor(t testing.TB, database string) Set {
+	t.Helper()
 	ds, err := DatasourceFromDSN(DefaultDatasourceDSN)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if database != "" {
+		ds.Database = database
 	}
 	set, err := Build(ds)
 	if err != nil {

@@ -78,6 +78,16 @@ type result struct {
 }
 
 // runServer runs sql on the 18.16 server and reads every value.
+// database is the database the stack's rows are in.
+func (g generated) database(t *testing.T) string {
+	t.Helper()
+	var db string
+	if err := g.stack.Conn.QueryRow(t.Context(), "SELECT currentDatabase()").Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func runServer(ctx context.Context, g generated, sql string) (result, error) {
 	rows, err := g.stack.Conn.Query(ctx, sql)
 	if err != nil {
@@ -113,7 +123,7 @@ func runServer(ctx context.Context, g generated, sql string) (result, error) {
 // filtered by a variable.
 func TestIntegrationPanelQueries(t *testing.T) {
 	g := generate(t)
-	set := testSet(t)
+	set := testSetFor(t, g.database(t))
 	queries := set.Queries()
 
 	t.Run("ClickHouse 18.16", func(t *testing.T) {

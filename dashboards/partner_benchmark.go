@@ -17,7 +17,7 @@ const PartnerBenchmarkUID = "servicepulse-partner-benchmark"
 // appendix 3), ranks the partners by evaluation score, and shows each one's
 // spread against the median of the partners. For internal use: partners'
 // own scorecards are anonymised reports, not this dashboard.
-func PartnerBenchmark(ds common.DataSourceRef) (Dashboard, error) {
+func PartnerBenchmark(ds Datasource) (Dashboard, error) {
 	b := cohortBoard(PartnerBenchmarkUID, "ServicePulse · Partner benchmark",
 		"Every partner's KPIs side by side, ranking and spread against the median (第三方服务商对标), requests opened in the time range. Internal: names partners.",
 		"now-90d", ds)
@@ -60,7 +60,7 @@ func PartnerBenchmark(ds common.DataSourceRef) (Dashboard, error) {
 		Title(title).
 		Description("与中位数的差距 — each partner's value minus the median of the partners' values (quantileExact 0.5), in the KPI's unit (percentage points for rates). Green: better than the median. " + describeAll(spread)).
 		Datasource(b.ds).
-		WithTarget(b.query(title, "A", spreadSQL(spread, metrics.ByPartner, sqlOptions{variables: filterDimensions}),
+		WithTarget(b.query(title, "A", spreadSQL(spread, metrics.ByPartner, sqlOptions{variables: filterDimensions, database: b.database}),
 			Table, Cohort, spreadColumns(spread, metrics.ByPartner)...)).
 		Height(9).Span(14)
 	for _, k := range spread {

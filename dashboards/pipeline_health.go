@@ -29,7 +29,7 @@ func bucket(column string) string {
 // event-to-ingest delay, and how fresh the data and the request states are.
 // From Prometheus (ingest's /metrics): consumer lag per partition, the
 // consumed, ingested and rejected rates, and the batch write latency.
-func PipelineHealth(ds common.DataSourceRef) (Dashboard, error) {
+func PipelineHealth(ds Datasource) (Dashboard, error) {
 	b := newBoard(PipelineHealthUID, "ServicePulse · Pipeline health",
 		"Ingest rate, consumer lag, throughput, write latency, rejects by reason, delay and freshness of the Kafka → ClickHouse pipeline (数据管道健康状况). Lag, throughput and latency come from Prometheus (ingest's /metrics), the rest from ClickHouse.",
 		ds)

@@ -35,7 +35,7 @@ const requestFilter = "request_id = ${" + TimelineVariable + ":singlequote}"
 // request_state holds them, judged as of now, its events and its feedback.
 // Business hours late or left need the contract's clock, which SQL does not
 // have: the CLI gives them.
-func RequestTimeline(ds common.DataSourceRef) (Dashboard, error) {
+func RequestTimeline(ds Datasource) (Dashboard, error) {
 	b := newBoard(RequestTimelineUID, "ServicePulse · Request timeline",
 		"One service request (服务请求时间线): its state, each promise's deadline and outcome as of now, its events in order and its feedback. Type a request id, or follow a request link from any table. `servicepulse request ID` adds business hours late and left, pauses and the calendar's special days.",
 		ds)

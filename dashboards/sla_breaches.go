@@ -25,7 +25,7 @@ var (
 // the open promises at risk (past a warning) or past due, breaches by clause, and the
 // time-to-reply and time-to-resolve distributions in business hours.
 // Deadlines are judged as of now; the clock of a paused request is held.
-func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
+func SLABreaches(ds Datasource) (Dashboard, error) {
 	b := cohortBoard(SLABreachesUID, "ServicePulse · SLA and breaches (live)",
 		"Reply, on-site and parts SLA rates, open promises at risk or past their deadline, breaches by clause (服务时效与违约), for the requests opened in the time range, judged as of now.",
 		"now-30d", ds)
@@ -68,7 +68,7 @@ func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 		Title("Breaches by clause").
 		Description("违约次数(按条款) — appendix 2. "+describeAll(breaches)).
 		Datasource(b.ds).
-		WithTarget(b.query("Breaches by clause", "A", unpivotSQL(breaches, sqlOptions{variables: filterDimensions}), Table, Cohort, "kpi", "clause", "value")).
+		WithTarget(b.query("Breaches by clause", "A", unpivotSQL(breaches, sqlOptions{variables: filterDimensions, database: b.database}), Table, Cohort, "kpi", "clause", "value")).
 		XField("kpi").
 		Orientation(common.VizOrientationHorizontal).
 		ShowValue(common.VisibilityModeAlways).
@@ -99,7 +99,7 @@ func SLABreaches(ds common.DataSourceRef) (Dashboard, error) {
 
 // histogram is a bar chart of a business-hours distribution.
 func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []float64) {
-	sql := histogramSQL(d, bounds, sqlOptions{variables: filterDimensions})
+	sql := histogramSQL(d, bounds, sqlOptions{variables: filterDimensions, database: b.database})
 	b.add(barchart.NewPanelBuilder().
 		Id(b.id()).
 		Title(title).

@@ -33,6 +33,10 @@ type sqlOptions struct {
 	where string
 	// orderBy replaces the default order (the grouping columns).
 	orderBy string
+	// database is the datasource's database, which the daily rollup's
+	// queries name (metrics.Scope.Database). Default: none, and the panel
+	// reads request_state alone.
+	database string
 	// grade adds the grade (column gradeColumn, as metrics.Grade) after the
 	// evaluation score. A string column would split a time series, so it is
 	// asked for.
@@ -82,6 +86,9 @@ func (opts sqlOptions) scope() metrics.Scope {
 	s := metrics.Scope{Cohort: opts.cohort, AsOf: opts.asOf, Multiline: true}
 	if s.Cohort == "" {
 		s.Cohort, s.Split = dateCohort, rangeMonths
+		// The variables filter dimensions only: the daily rollup can answer,
+		// unless the panel adds a condition of its own.
+		s.Rollup, s.Database = opts.where == "", opts.database
 	}
 	if s.AsOf == "" {
 		s.AsOf = "now()"

@@ -16,12 +16,12 @@ const WarrantyPartsCostsUID = "servicepulse-warranty-parts-costs"
 
 // WarrantyPartsCosts shows the warranty mix and paid fees (clauses 4.1, 4.3,
 // 6.2), parts on-time and fill rate (3.2.2) and the cause mix (8.2, 8.4).
-func WarrantyPartsCosts(ds common.DataSourceRef) (Dashboard, error) {
+func WarrantyPartsCosts(ds Datasource) (Dashboard, error) {
 	b := cohortBoard(WarrantyPartsCostsUID, "ServicePulse · Warranty, parts and costs",
 		"Warranty mix, paid fees, parts on-time and fill rate, cause mix (保修、配件与费用), for the requests opened in the time range.",
 		"now-180d", ds)
 	month := []metrics.Dimension{metrics.ByMonth}
-	vars := sqlOptions{variables: filterDimensions}
+	vars := sqlOptions{variables: filterDimensions, database: b.database}
 
 	b.row("Warranty and fees")
 	for _, id := range []string{"in_warranty_share", "paid_fee_per_repair"} {

@@ -205,7 +205,11 @@ var catalog = []KPI{
 		Expr: rate(resolved+" AND warranty IN ('in_warranty', 'extended')", resolved)},
 	{ID: "paid_fee_per_repair", Title: "Paid fees per out-of-warranty repair", TitleZH: "保外维修平均收费", Unit: CNY,
 		Direction: Informational, Clause: "4.3, 6.2", Formula: "parts and labour fees of out-of-warranty repairs ÷ those repairs",
-		Expr: "toFloat64(sumIf(parts_fee + labour_fee, " + resolved + " AND warranty = 'out_of_warranty')) / countIf(" + resolved + " AND warranty = 'out_of_warranty')"},
+		// In cents, an exact integer sum: the daily rollup stores its sums
+		// as Float64, which holds integers exactly but not decimal fractions.
+		// (The value is toFloat64 of the decimal sum: ClickHouse converts a
+		// Decimal(18, 2) by dividing its integer by 100, as this does.)
+		Expr: "sumIf(toInt64((parts_fee + labour_fee) * 100), " + resolved + " AND warranty = 'out_of_warranty') / 100 / countIf(" + resolved + " AND warranty = 'out_of_warranty')"},
 	{ID: "cause_quality_share", Title: "Faults from product quality", TitleZH: "产品质量原因占比", Unit: Percent,
 		Direction: Informational, Clause: "8.2.1", Formula: "resolved requests caused by product quality ÷ resolved requests",
 		Expr: rate(resolved+" AND cause = 'product_quality'", resolved)},

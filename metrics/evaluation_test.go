@@ -119,26 +119,30 @@ func TestParseDimensions(t *testing.T) {
 }
 
 // TestCatalogSQLGolden pins the generated SQL of the whole catalog: a change
-// to any KPI's definition shows up in review as a diff of this file.
+// to any KPI's definition shows up in review as a diff of this file. The
+// second file is the same query reading the daily rollup of a database.
 func TestCatalogSQLGolden(t *testing.T) {
 	q := Query{From: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
 		By: []Dimension{ByPartner, ByMonth}, Filter: map[Dimension]string{ByRegion: "East China"},
 		AsOf: time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)}
-	got := q.SQL(All()) + "\n"
-	const path = "testdata/catalog.sql.golden"
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
+	rolled := q
+	rolled.Database = "servicepulse"
+	for path, q := range map[string]Query{"testdata/catalog.sql.golden": q, "testdata/catalog_rollup.sql.golden": rolled} {
+		got := q.SQL(All()) + "\n"
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./metrics -run Golden -update)", err)
 		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./metrics -run Golden -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("catalog SQL differs from %s (rerun with -update if intended):\n%s", path, got)
+		if string(want) != got {
+			t.Errorf("catalog SQL differs from %s (rerun with -update if intended):\n%s", path, got)
+		}
 	}
 }

@@ -80,6 +80,10 @@ type Query struct {
 	By       []Dimension
 	Filter   map[Dimension]string
 	AsOf     time.Time
+	// Database is the database of request_state, whose daily rollup the
+	// query may read (Scope.Database); Run fills it in from the connection.
+	// Empty: the query reads request_state alone.
+	Database string
 }
 
 // Validate reports a query that cannot run.
@@ -105,8 +109,10 @@ func (q Query) Scope() Scope {
 	s := Scope{
 		Cohort: fmt.Sprintf("opened_date >= toDate('%s') AND opened_date < toDate('%s')",
 			q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)),
-		AsOf:  "toDateTime('" + q.AsOf.UTC().Format(time.DateTime) + "', 'UTC')",
-		Split: MonthsOf(q.From, q.To),
+		AsOf:     "toDateTime('" + q.AsOf.UTC().Format(time.DateTime) + "', 'UTC')",
+		Split:    MonthsOf(q.From, q.To),
+		Rollup:   q.Database != "", // the filters are equalities of dimensions
+		Database: q.Database,
 	}
 	keys := make([]string, 0, len(q.Filter))
 	for d := range q.Filter {
@@ -146,6 +152,11 @@ func Run(ctx context.Context, conn driver.Conn, q Query, kpis []KPI, targets Tar
 		return nil, err
 	}
 	need := WithScoreInputs(kpis)
+	if q.Database == "" {
+		if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&q.Database); err != nil {
+			return nil, fmt.Errorf("kpi query: %w", err)
+		}
+	}
 	rows, err := conn.Query(ctx, q.SQL(need))
 	if err != nil {
 		return nil, fmt.Errorf("kpi query: %w", err)

@@ -31,6 +31,14 @@ type Scope struct {
 	// partitions) and nothing else; together they are disjoint and cover
 	// every month the cohort can reach (MonthsOf, MonthsBetween).
 	Split []string
+	// Rollup says that the cohort and the filters name only opened_date and
+	// the rollup's dimensions (partner_id, contract_id, product_model,
+	// region, channel), so SelectSQL may read the additive KPIs from the
+	// daily rollup (rollup.go) of Database. It needs a Split.
+	Rollup bool
+	// Database holds request_state and the rollup's tables: the rollup's
+	// subqueries name it (rollupTables).
+	Database string
 }
 
 // Source is what a query over the requests of s reads FROM: request_state
@@ -114,7 +122,58 @@ const asOfPlaceholder = asOf
 // evaluation score) have no expression and are skipped; WithScoreInputs adds
 // what the score needs. There is no ORDER BY: the dialect says how its rows
 // are ordered. The SQL runs on ClickHouse 18.16 and current versions.
+//
+// With s.Rollup, the additive KPIs come from the daily rollup where it is
+// current, and from request_state elsewhere (rollupSelect); the others
+// (percentiles) from request_state, joined on the groupings. The numbers are
+// the same either way.
 func SelectSQL(kpis []KPI, by []Dimension, s Scope) string {
+	if s.Rollup && s.Database != "" && len(s.Split) > 0 && rollupable(by) {
+		var add, rest []KPI
+		for _, k := range kpis {
+			switch {
+			case k.Expr == "":
+			case Additive(k):
+				add = append(add, k)
+			default:
+				rest = append(rest, k)
+			}
+		}
+		if len(add) > 0 {
+			if len(rest) == 0 {
+				return rollupSelect(add, by, s)
+			}
+			return joinedSelect(kpis, add, rest, by, s)
+		}
+	}
+	return directSelect(kpis, by, s)
+}
+
+// joinedSelect is SelectSQL of kpis, whose additive ones (add) come from
+// rollupSelect and the others (rest) from request_state, one row per group
+// on each side: the two are joined on the groupings.
+func joinedSelect(kpis, add, rest []KPI, by []Dimension, s Scope) string {
+	var cols []string
+	for _, d := range by {
+		cols = append(cols, DimensionColumn(d))
+	}
+	for _, k := range kpis {
+		if k.Expr != "" {
+			cols = append(cols, "k_"+k.ID)
+		}
+	}
+	join := "CROSS JOIN"
+	using := ""
+	if len(by) > 0 {
+		join, using = "ANY LEFT JOIN", "\nUSING "+GroupColumns(by)
+	}
+	// Aliased: current ClickHouse asks a joined subquery for one.
+	return "SELECT " + strings.Join(cols, ", ") + "\nFROM (\n" + rollupSelect(add, by, s) + "\n) AS additive\n" + join + " (\n" +
+		directSelect(rest, by, s) + "\n) AS percentiles" + using
+}
+
+// directSelect is SelectSQL reading request_state alone.
+func directSelect(kpis []KPI, by []Dimension, s Scope) string {
 	var sel []string
 	for _, d := range by {
 		sel = append(sel, DimensionExpr(d)+" AS "+DimensionColumn(d))

@@ -40,6 +40,9 @@ var everywhere = map[string]bool{
 	"partners": true, "products": true, "contracts": true, "contract_terms": true,
 	"state_refreshes": true, "report_values": true, "improvement_actions": true,
 	"schema_migrations": true,
+	// The daily rollup is built on one node only (metrics.Rollups): on a
+	// cluster these stay empty, and every query reads request_state.
+	"kpi_rollup": true, "kpi_rollups": true,
 }
 
 // LocalSuffix names the per-node table under a sharded table's Distributed

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"servicepulse/internal/cli"
+	"servicepulse/metrics"
 	"servicepulse/sla"
 )
 
@@ -29,5 +30,15 @@ func runRefresh(ctx context.Context, args []string) error {
 	if all {
 		refresh = r.RefreshAll
 	}
-	return cli.PrintResult(refresh(ctx))
+	res, err := refresh(ctx)
+	if err != nil {
+		return err
+	}
+	// Then the daily KPI rollup of every month the refresh left stale.
+	rollups := metrics.NewRollups(conn, log)
+	rollups.Cluster = c.Cluster
+	if _, err := rollups.Refresh(ctx, false); err != nil {
+		return err
+	}
+	return cli.PrintResult(res, nil)
 }

@@ -1,0 +1,244 @@
+package metrics_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"servicepulse/internal/pipelinetest"
+	"servicepulse/metrics"
+	"servicepulse/sla"
+)
+
+// Every KPI case computes its hand-made values with the daily rollup built
+// as of each query's instant: the additive KPIs then come from kpi_rollup,
+// the percentiles from request_state. Where a case's instant falls on an
+// instant of one of its states, no build is current there and the query
+// reads request_state, which the values must not show either; every case
+// but those must read a build.
+func TestIntegrationKPICasesFromTheRollup(t *testing.T) {
+	for _, dir := range pipelinetest.CaseDirs(t, casesDir) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			c := pipelinetest.LoadCase(t, dir)
+			s := c.Ingest(t)
+			qs, err := c.Queries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			roll := metrics.NewRollups(s.Conn, s.Log)
+			var rows []pipelinetest.Row
+			read := 0
+			for _, q := range qs {
+				roll.Now = func() time.Time { return q.AsOf }
+				if _, err := roll.Refresh(t.Context(), false); err != nil {
+					t.Fatal(err)
+				}
+				current, err := roll.Current(t.Context(), q.AsOf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				read += len(current)
+				gs, err := metrics.Run(t.Context(), s.Conn, q, metrics.All(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows = append(rows, pipelinetest.Rows(q.By, gs)...)
+			}
+			pipelinetest.Compare(t, c.Dir, c.Expected, rows)
+			if read == 0 {
+				t.Errorf("no query of %s read a build of the rollup", c.Dir)
+			}
+		})
+	}
+}
+
+// A query reads a month from kpi_rollup exactly while its build is
+// current: doubled sums written as the newest build come back doubled;
+// once request_state changes (a rebuild of every state, same values), or
+// is mutated, or the query's instant passes a deadline of its states, the
+// month is read from request_state again and the values are the case's; a
+// merge of request_state's parts changes nothing.
+func TestIntegrationRollupIsReadOnlyWhileCurrent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c := loadCase(t, "september")
+	s := c.Ingest(t)
+	qs, err := c.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := qs[0] // the whole cohort
+	if len(q.By) != 0 {
+		t.Fatalf("first query of september groups by %v, want the whole cohort", q.By)
+	}
+	requests := func() float64 {
+		t.Helper()
+		gs, err := metrics.Run(ctx, s.Conn, q, []metrics.KPI{kpi(t, "requests")}, nil)
+		if err != nil || len(gs) != 1 {
+			t.Fatalf("requests: %v, %d groups", err, len(gs))
+		}
+		return gs[0].Values["requests"]
+	}
+	want := c.Want(t, "requests", "*")
+	roll := metrics.NewRollups(s.Conn, s.Log)
+	roll.Now = func() time.Time { return q.AsOf }
+	if _, err := roll.Refresh(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	current := func(asOf time.Time) []uint32 {
+		t.Helper()
+		ms, err := roll.Current(ctx, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	months := current(q.AsOf)
+	if !slices.Contains(months, 202609) {
+		t.Fatalf("current builds as of %s: %v, want September's", q.AsOf, months)
+	}
+	if got := requests(); got != want {
+		t.Fatalf("requests from the rollup = %v, want %v", got, want)
+	}
+
+	double(t, s.Conn, 202609)
+	if got := requests(); got != 2*want {
+		t.Fatalf("requests with doubled sums current = %v, want %v: the query did not read the rollup", got, 2*want)
+	}
+	if err := s.Conn.Exec(ctx, "OPTIMIZE TABLE request_state FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	if got := requests(); got != 2*want {
+		t.Errorf("after a merge of request_state, requests = %v, want the build's %v: a merge changes no data", got, 2*want)
+	}
+
+	// The instant passes an instant of September's states that was ahead
+	// of the build: the build no longer holds, whatever the data.
+	var next time.Time
+	if err := s.Conn.QueryRow(ctx, "SELECT valid_until FROM kpi_rollups FINAL WHERE month = 202609").Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	if next.Year() < 2100 {
+		if slices.Contains(current(next), 202609) {
+			t.Errorf("September's build is current as of its valid_until %s", next)
+		}
+		if !slices.Contains(current(next.Add(-time.Second)), 202609) {
+			t.Errorf("September's build is not current a second before its valid_until %s", next)
+		}
+	}
+
+	// A mutation of request_state, even one that deletes nothing.
+	if err := s.Conn.Exec(ctx, "ALTER TABLE request_state DELETE WHERE request_id = 'no such request'"); err != nil {
+		t.Fatal(err)
+	}
+	waitMutations(t, s)
+	if got := requests(); got != want {
+		t.Errorf("after a mutation of request_state, requests = %v, want %v from request_state", got, want)
+	}
+	if _, err := roll.Refresh(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	double(t, s.Conn, 202609)
+	if got := requests(); got != 2*want {
+		t.Fatalf("requests with doubled sums current again = %v, want %v", got, 2*want)
+	}
+
+	// New versions of every state, with the same values.
+	r := sla.NewRefresher(s.Conn, s.Log)
+	if _, err := r.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := requests(); got != want {
+		t.Errorf("after the states were rewritten, requests = %v, want %v from request_state", got, want)
+	}
+	if slices.Contains(current(q.AsOf), 202609) {
+		t.Errorf("September's build is current after its states were rewritten")
+	}
+	if _, err := roll.Refresh(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := requests(); got != want || !slices.Contains(current(q.AsOf), 202609) {
+		t.Errorf("rebuilt: requests = %v, current %v; want %v from a current build", got, current(q.AsOf), want)
+	}
+}
+
+// A quiet refresh builds a month only once request_state's partition has
+// not changed since the refresh before: the month being written is left to
+// request_state until it rests.
+func TestIntegrationRollupQuietWaitsForAMonthToRest(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c := loadCase(t, "september")
+	s := c.Ingest(t)
+	qs, err := c.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	roll := metrics.NewRollups(s.Conn, s.Log)
+	roll.Now = func() time.Time { return qs[0].AsOf }
+	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
+		t.Fatalf("first quiet refresh built %d months (%v), want none: nothing seen before", n, err)
+	}
+	if _, err := sla.NewRefresher(s.Conn, s.Log).RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
+		t.Fatalf("quiet refresh after a write built %d months (%v), want none", n, err)
+	}
+	if n, err := roll.Refresh(ctx, true); err != nil || n == 0 {
+		t.Fatalf("quiet refresh of a resting month built %d months (%v), want it built", n, err)
+	}
+	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
+		t.Fatalf("quiet refresh with every build current built %d months (%v), want none", n, err)
+	}
+}
+
+// double writes a copy of month's current build with every sum doubled and
+// makes it the current one.
+func double(t *testing.T, conn interface {
+	Exec(context.Context, string, ...any) error
+}, month int) {
+	t.Helper()
+	ctx := t.Context()
+	v := uint64(time.Now().UnixNano())
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO kpi_rollup SELECT terms, month, %d, opened_date, contract_id, partner_id, product_model, region, channel,
+			arrayMap(x -> x * 2, sums), valid_until FROM kpi_rollup
+			WHERE (terms, month, version) IN (SELECT terms, month, version FROM kpi_rollups FINAL WHERE month = %d)`, v, month),
+		fmt.Sprintf(`INSERT INTO kpi_rollups SELECT terms, month, %d, built_at, blocks, mutation, valid_until, groups
+			FROM kpi_rollups FINAL WHERE month = %d`, v, month),
+	} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitMutations waits until every mutation of the stack's database is done.
+func waitMutations(t *testing.T, s *pipelinetest.Stack) {
+	t.Helper()
+	for range 600 {
+		var left uint64
+		if err := s.Conn.QueryRow(t.Context(), "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND is_done = 0").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("mutations not done after a minute")
+}
+
+func kpi(t *testing.T, id string) metrics.KPI {
+	t.Helper()
+	k, ok := metrics.ByID(id)
+	if !ok {
+		t.Fatalf("no KPI %s", id)
+	}
+	return k
+}

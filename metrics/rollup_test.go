@@ -1,0 +1,87 @@
+package metrics
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestSplitAdditive(t *testing.T) {
+	cases := []struct {
+		expr    string
+		ok      bool
+		combine string
+		terms   []string
+	}{
+		{"100 * countIf(a = 1) / countIf(b)", true, "100 * {0} / {1}", []string{"countIf(a = 1)", "countIf(b)"}},
+		{"count()", true, "{0}", []string{"count()"}},
+		{"100 * sum(x) / count()", true, "100 * {0} / {1}", []string{"sum(x)", "count()"}},
+		// The same sum twice is one term.
+		{"(countIf(a) - countIf(b)) / countIf(a)", true, "({0} - {1}) / {0}", []string{"countIf(a)", "countIf(b)"}},
+		{"avgIf(x, c > 0)", true, "({0} / {1})", []string{"sumIf(x, c > 0)", "countIf(c > 0)"}},
+		// Parentheses and names inside a string literal are text.
+		{"countIf(s = 'count(') + sum(arrayCount(x -> x > 0, a))", true, "{0} + {1}", []string{"countIf(s = 'count(')", "sum(arrayCount(x -> x > 0, a))"}},
+		// arrayCount and countEqual are not sums of rows.
+		{"sum(countEqual(c, 'x'))", true, "{0}", []string{"sum(countEqual(c, 'x'))"}},
+		{"quantileExactIf(0.5)(x, c)", false, "", nil},
+		{"100 * countIf(a) / quantileExact(0.9)(x)", false, "", nil},
+		{"max(x)", false, "", nil},
+		{"countIf(a", false, "", nil},
+	}
+	for _, c := range cases {
+		a, ok := splitAdditive(c.expr)
+		if ok != c.ok || a.Combine != c.combine || strings.Join(a.Terms, "|") != strings.Join(c.terms, "|") {
+			t.Errorf("splitAdditive(%q) = %q %q %v, want %q %q %v", c.expr, a.Combine, a.Terms, ok, c.combine, c.terms, c.ok)
+		}
+	}
+}
+
+// Every KPI but the percentiles can be read from the rollup, and its
+// additive form is its expression: the sums put back give Expr (avgIf
+// written as its sum over its count).
+func TestEveryKPIButThePercentilesIsAdditive(t *testing.T) {
+	for _, k := range catalog {
+		if k.Expr == "" {
+			continue
+		}
+		if Additive(k) == strings.Contains(k.Expr, "quantile") {
+			t.Errorf("%s: additive %v, expression %s", k.ID, Additive(k), k.Expr)
+			continue
+		}
+		if !Additive(k) || strings.Contains(k.Expr, "avgIf(") {
+			continue
+		}
+		r := additives[k.ID]
+		if got := r.expand(func(i int) string { return rollupTerms[r.pos[i]] }); got != k.Expr {
+			t.Errorf("%s: the sums put back give\n%s\nwant\n%s", k.ID, got, k.Expr)
+		}
+	}
+}
+
+// A build's as-of sums hold until the first instant still ahead in a
+// column they read (clockColumns): that is only true when every sum
+// compares the instant with a column's value (or a lambda's element of an
+// array column), never with arithmetic on it, such as reply_due + 3600 <
+// {asof}. clockNow, the instant held by an open pause, counts as the
+// instant, and its own columns are clock columns.
+func TestClockTermsCompareColumnsWithTheInstant(t *testing.T) {
+	compared := regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]* (<|<=|>|>=) (\{asof\}|CLOCK)`)
+	for _, term := range rollupTerms {
+		if !strings.Contains(term, asOfPlaceholder) {
+			continue
+		}
+		s := strings.ReplaceAll(term, clockNow, "CLOCK")
+		rest := compared.ReplaceAllString(s, "")
+		if strings.Contains(rest, asOfPlaceholder) || strings.Contains(rest, "CLOCK") {
+			t.Errorf("a sum uses the as-of instant other than in a comparison with a column:\n%s", s)
+		}
+		if strings.Contains(s, "CLOCK") && !clockColumns["paused_since"] {
+			t.Errorf("paused_since is not a clock column")
+		}
+	}
+	for _, c := range []string{"reply_due", "onsite_due", "part_due", "reply_warn_50", "paused_since"} {
+		if !clockColumns[c] {
+			t.Errorf("%s is not a clock column", c)
+		}
+	}
+}
