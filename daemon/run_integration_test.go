@@ -59,6 +59,12 @@ func TestIntegrationRunBatch(t *testing.T) {
 			if ran := res.FinalRefreshSeconds > 0; ran != (tt.refresh > 0) || res.FinalRefreshRequests > int(tt.states) {
 				t.Errorf("final refresh: %.6f s, %d requests; want it to have run (%v) over at most %d", res.FinalRefreshSeconds, res.FinalRefreshRequests, tt.refresh > 0, tt.states)
 			}
+			// After the final refresh, the daily KPI rollup of the month the
+			// requests were opened in (October 2026).
+			builds := testenv.Count(t, s.Conn, "SELECT count() FROM kpi_rollups FINAL WHERE month = 202610")
+			if want := min(tt.states, 1); builds != want || uint64(res.RollupMonths) != want {
+				t.Errorf("rollup of 2026-10: %d builds, Run says %d months; want %d", builds, res.RollupMonths, want)
+			}
 		})
 	}
 }

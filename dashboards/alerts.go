@@ -83,7 +83,7 @@ func Alerts(ds Datasource) (AlertGroup, error) {
 	pastDue := kpiByID("open_past_due")[0]
 	atRisk := kpiByID("at_risk")[0]
 	partner := []metrics.Dimension{metrics.ByPartner}
-	alertOpts := sqlOptions{where: "partner_id != ''"}
+	alertOpts := sqlOptions{filter: "partner_id != ''", database: ds.Database}
 	specs := []alertSpec{{
 		uid:   UIDPrefix + "reply-sla-below-target",
 		title: "Reply SLA rate below target",

@@ -83,10 +83,12 @@ var variableLabels = map[metrics.Dimension]string{
 }
 
 // variable adds the multi-value variable of dimension d, All by default,
-// listing the values found in request_state.
+// listing the values found in request_state (read from the daily rollup
+// where it is built: SELECT DISTINCT over 10M states took 0.11–0.15 s, five
+// variables a dashboard).
 func (b *board) variable(d metrics.Dimension) {
 	col := metrics.DimensionExpr(d)
-	sql := "SELECT DISTINCT " + col + " FROM request_state ORDER BY " + col
+	sql := metrics.DistinctSQL(d, b.database)
 	b.queries = append(b.queries, PanelQuery{Dashboard: b.uid, Panel: "variable " + string(d), RefID: string(d),
 		SQL: sql, Format: Table, Columns: []string{col}})
 	all := "$__all"

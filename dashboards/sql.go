@@ -31,6 +31,10 @@ type sqlOptions struct {
 	variables []metrics.Dimension
 	// where is one more condition, ANDed. Default: none.
 	where string
+	// filter is one more condition on the dimensions only (partner_id,
+	// contract_id, product_model, region, channel), ANDed: unlike where, the
+	// daily rollup can answer it. Default: none.
+	filter string
 	// orderBy replaces the default order (the grouping columns).
 	orderBy string
 	// database is the datasource's database, which the daily rollup's
@@ -98,6 +102,9 @@ func (opts sqlOptions) scope() metrics.Scope {
 	s.AsOf = "(" + s.AsOf + ")"
 	for _, d := range opts.variables {
 		s.Filters = append(s.Filters, variableFilter(d))
+	}
+	if opts.filter != "" {
+		s.Filters = append(s.Filters, "("+opts.filter+")")
 	}
 	if opts.where != "" {
 		s.Filters = append(s.Filters, "("+opts.where+")")

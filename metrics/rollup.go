@@ -192,10 +192,27 @@ func (t rollupTables) servedDays(asOf string, clock bool) string {
 // build is not current, of residue k modulo liveArms: the months of
 // request_state one arm reads. A positive list, since ClickHouse 18.16
 // skips the partitions outside an IN set but reads those a NOT IN excludes.
+// (k < 0: of every residue.)
 func (t rollupTables) staleMonths(asOf string, clock bool, k int) string {
+	residue := ""
+	if k >= 0 {
+		residue = "m % " + strconv.Itoa(liveArms) + " = " + strconv.Itoa(k) + " AND "
+	}
 	return "SELECT m FROM (SELECT toYYYYMM(addMonths(toDate('1970-01-01'), toInt32(number))) AS m FROM system.numbers LIMIT 2160)" +
-		" WHERE m % " + strconv.Itoa(liveArms) + " = " + strconv.Itoa(k) +
-		" AND m NOT IN (SELECT month FROM (" + t.currentBuilds(asOf, clock) + "))"
+		" WHERE " + residue + "m NOT IN (SELECT month FROM (" + t.currentBuilds(asOf, clock) + "))"
+}
+
+// DistinctSQL lists the distinct values of dimension d (a column of the
+// rollup's, as DimensionExpr writes it) in request_state of database db, in
+// order: a dashboard variable's choices. The months with a build read the
+// values of their newest states from the rollup (a few thousand rows a
+// day), the others every version of request_state's rows.
+func DistinctSQL(d Dimension, db string) string {
+	t := rollupTables{db}
+	col := DimensionExpr(d)
+	return "SELECT DISTINCT " + col + " FROM (SELECT " + col + " FROM " + t.table("kpi_rollup") + " WHERE (terms, month, version) IN (" +
+		t.builtBuilds("now()") + ") UNION ALL SELECT " + col + " FROM request_state WHERE toYYYYMM(opened_date) IN (" +
+		t.staleMonths("now()", false, -1) + ")) ORDER BY " + col
 }
 
 // liveArms is how many FINAL reads of request_state a query over the rollup
