@@ -207,6 +207,11 @@ func load(ctx context.Context, conn driver.Conn, requests int, log *slog.Logger,
 // one query, alone and ConcurrentCatalogs at once.
 func timeCatalog(ctx context.Context, conn driver.Conn, cfg KPIConfig, res *KPIResult) error {
 	q := kpiQuarter
+	// As `servicepulse kpi` asks (metrics.Run): reading the daily rollup of
+	// the connection's database where its builds are current.
+	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&q.Database); err != nil {
+		return err
+	}
 	for _, k := range metrics.All() {
 		if k.Expr == "" {
 			continue

@@ -185,6 +185,10 @@ func (d *run) kpis(ctx context.Context, conn driver.Conn, sum generator.Summary)
 	if _, err := r.Refresh(ctx); err != nil {
 		return nil, err
 	}
+	// As ingest leaves it: the daily KPI rollup of every month.
+	if _, err := metrics.NewRollups(conn, d.log).Refresh(ctx, false); err != nil {
+		return nil, err
+	}
 	q := metrics.Query{From: sum.From, To: sum.To, By: []metrics.Dimension{metrics.ByPartner}, AsOf: time.Now().UTC()}
 	targets := reports.ContractTargets(terms, q.To)
 	groups, err := metrics.Run(ctx, conn, q, metrics.All(), targets)

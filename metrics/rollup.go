@@ -306,14 +306,14 @@ func rollupSelect(kpis []KPI, by []Dimension, s Scope) string {
 	return "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (\n  " + rolled + "\n  UNION ALL\n  " + fresh + "\n)" + strings.Replace(group, " ", "\n", 1)
 }
 
-// RollupBuildSQL is the INSERT of one build of month (YYYYMM) of the daily
+// rollupBuildSQL is the INSERT of one build of month (YYYYMM) of the daily
 // rollup under version, its as-of sums taken at builtAt (an SQL instant):
 // one row per opening date and group, with the first instant of its states
 // still ahead at builtAt (2100 when none is) among the instants its as-of
 // sums compare the instant with (clockColumns). Columns names
 // request_state's DateTime columns (false) and Array(DateTime) columns
 // (true).
-func RollupBuildSQL(month int, version uint64, builtAt string, columns map[string]bool) string {
+func rollupBuildSQL(month int, version uint64, builtAt string, columns map[string]bool) string {
 	next := rollupNever
 	for _, c := range slices.Sorted(maps.Keys(columns)) {
 		if !clockColumns[c] {

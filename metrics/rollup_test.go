@@ -85,3 +85,23 @@ func TestClockTermsCompareColumnsWithTheInstant(t *testing.T) {
 		}
 	}
 }
+
+// The catalog's medians and p90s of one measure are one quantilesExactIf.
+func TestFuseQuantiles(t *testing.T) {
+	f := fuseQuantiles(catalog)
+	want := map[string]string{
+		"reply_hours_p50": "if(countIf(toUInt32(replied_at) > 0) = 0, nan, quantilesExactIf(0.5, 0.9)(reply_bh, toUInt32(replied_at) > 0)[1])",
+		"reply_hours_p90": "if(countIf(toUInt32(replied_at) > 0) = 0, nan, quantilesExactIf(0.5, 0.9)(reply_bh, toUInt32(replied_at) > 0)[2])",
+	}
+	for id, w := range want {
+		if f[id] != w {
+			t.Errorf("%s: %q, want %q", id, f[id], w)
+		}
+	}
+	if _, ok := f["complaint_close_hours_p50"]; ok {
+		t.Errorf("a percentile alone of its measure was rewritten: %q", f["complaint_close_hours_p50"])
+	}
+	if len(f) != 6 {
+		t.Errorf("%d percentiles fused, want the six of reply, on-site and resolve: %v", len(f), f)
+	}
+}

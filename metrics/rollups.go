@@ -246,7 +246,7 @@ func (r *Rollups) build(ctx context.Context, month uint32, sig signature, prev u
 	builtAt := r.Now().UTC().Truncate(time.Second)
 	version := uint64(time.Now().UnixNano())
 	at := "toDateTime('" + builtAt.Format(time.DateTime) + "', 'UTC')"
-	if err := r.conn.Exec(ctx, RollupBuildSQL(int(month), version, at, cols)); err != nil {
+	if err := r.conn.Exec(ctx, rollupBuildSQL(int(month), version, at, cols)); err != nil {
 		return 0, fmt.Errorf("build kpi rollup of %d: %w", month, err)
 	}
 	var (

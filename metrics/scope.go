@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,19 +179,73 @@ func directSelect(kpis []KPI, by []Dimension, s Scope) string {
 	for _, d := range by {
 		sel = append(sel, DimensionExpr(d)+" AS "+DimensionColumn(d))
 	}
+	fused := fuseQuantiles(kpis)
 	for _, k := range kpis {
 		if k.Expr == "" {
 			continue
 		}
+		e := s.Expr(k)
+		if f, ok := fused[k.ID]; ok {
+			e = at(f, s.AsOf)
+		}
 		// Aliases get a prefix: ClickHouse substitutes aliases into other
 		// expressions, so "AS csat" would capture the csat column.
-		sel = append(sel, s.Expr(k)+" AS k_"+k.ID)
+		sel = append(sel, e+" AS k_"+k.ID)
 	}
 	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM " + s.Source() + "\nWHERE " + s.Where()
 	if len(by) > 0 {
 		q += "\nGROUP BY " + GroupColumns(by)
 	}
 	return q
+}
+
+// exactQuantile is a KPI expression quantileExactIf(level)(args).
+var exactQuantile = regexp.MustCompile(`^quantileExactIf\(([0-9.]+)\)\((.*)\)$`)
+
+// fuseQuantiles rewrites the percentiles among kpis that read the same
+// values (the median and p90 of the reply, say) as one
+// quantilesExactIf(l1, l2)(…)[i] each (NaN without values, as
+// quantileExactIf): ClickHouse computes the identical
+// aggregate once, so the values are sorted once, where each quantileExactIf
+// sorted them again (the catalog's six: 0.11–0.17 s → 0.07 s over a quarter
+// of 10M requests). The same algorithm, so the same numbers. It returns
+// the rewritten expression by KPI id.
+func fuseQuantiles(kpis []KPI) map[string]string {
+	type level struct{ id, level string }
+	byArgs := map[string][]level{}
+	var order []string
+	for _, k := range kpis {
+		m := exactQuantile.FindStringSubmatch(k.Expr)
+		if m == nil {
+			continue
+		}
+		if _, seen := byArgs[m[2]]; !seen {
+			order = append(order, m[2])
+		}
+		byArgs[m[2]] = append(byArgs[m[2]], level{k.ID, m[1]})
+	}
+	out := map[string]string{}
+	for _, args := range order {
+		ls := byArgs[args]
+		if len(ls) < 2 {
+			continue
+		}
+		levels := make([]string, len(ls))
+		for i, l := range ls {
+			levels[i] = l.level
+		}
+		_, cond, ok := splitTopComma(args)
+		if !ok {
+			continue
+		}
+		// Without values, current ClickHouse returns zeros where
+		// quantileExactIf returns NaN, as 18.16 does.
+		call := "quantilesExactIf(" + strings.Join(levels, ", ") + ")(" + args + ")"
+		for i, l := range ls {
+			out[l.id] = "if(countIf(" + strings.TrimSpace(cond) + ") = 0, nan, " + call + "[" + strconv.Itoa(i+1) + "])"
+		}
+	}
+	return out
 }
 
 // DimensionColumn is the column of dimension d in SelectSQL: d_<dimension>.
