@@ -103,7 +103,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		// The daily rollup follows the states: a month once it rests, every
 		// month after the final refresh.
 		rollups = metrics.NewRollups(conn, log)
-		rollups.Cluster = cfg.Cluster
 	}
 
 	start := time.Now()
@@ -134,13 +133,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	})
 	if r != nil {
 		g.Go(func() error { r.Run(ctx, cfg.RefreshInterval, ingestDone); return nil })
-		rollupCtx, stopRollups := context.WithCancel(ctx)
-		g.Go(func() error {
-			<-ingestDone
-			stopRollups()
-			return nil
-		})
-		g.Go(func() error { rollups.Run(rollupCtx, cfg.RefreshInterval); return nil })
+		g.Go(func() error { rollups.Run(ctx, cfg.RefreshInterval, ingestDone); return nil })
 	}
 	err = g.Wait()
 	res := Result{Totals: totals, Seconds: time.Since(start).Seconds()}

@@ -118,6 +118,12 @@ func (b *board) query(panel, refID, sql string, f Format, timeColumn string, col
 	return newQuery(b.ds, refID, sql, f)
 }
 
+// cohortOptions are the options of a panel over the board's cohort: every
+// dimension variable, and the datasource's database for the daily rollup.
+func (b *board) cohortOptions() sqlOptions {
+	return sqlOptions{variables: filterDimensions, database: b.database}
+}
+
 // kpiQuery registers kpiSQL of kpis grouped by by, over the cohort
 // filtered by every variable.
 func (b *board) kpiQuery(panel, refID string, kpis []metrics.KPI, by []metrics.Dimension, opts sqlOptions) Query {

@@ -60,7 +60,7 @@ func PartnerBenchmark(ds Datasource) (Dashboard, error) {
 		Title(title).
 		Description("与中位数的差距 — each partner's value minus the median of the partners' values (quantileExact 0.5), in the KPI's unit (percentage points for rates). Green: better than the median. " + describeAll(spread)).
 		Datasource(b.ds).
-		WithTarget(b.query(title, "A", spreadSQL(spread, metrics.ByPartner, sqlOptions{variables: filterDimensions, database: b.database}),
+		WithTarget(b.query(title, "A", spreadSQL(spread, metrics.ByPartner, b.cohortOptions()),
 			Table, Cohort, spreadColumns(spread, metrics.ByPartner)...)).
 		Height(9).Span(14)
 	for _, k := range spread {

@@ -68,7 +68,7 @@ func SLABreaches(ds Datasource) (Dashboard, error) {
 		Title("Breaches by clause").
 		Description("违约次数(按条款) — appendix 2. "+describeAll(breaches)).
 		Datasource(b.ds).
-		WithTarget(b.query("Breaches by clause", "A", unpivotSQL(breaches, sqlOptions{variables: filterDimensions, database: b.database}), Table, Cohort, "kpi", "clause", "value")).
+		WithTarget(b.query("Breaches by clause", "A", unpivotSQL(breaches, b.cohortOptions()), Table, Cohort, "kpi", "clause", "value")).
 		XField("kpi").
 		Orientation(common.VizOrientationHorizontal).
 		ShowValue(common.VisibilityModeAlways).
@@ -99,7 +99,7 @@ func SLABreaches(ds Datasource) (Dashboard, error) {
 
 // histogram is a bar chart of a business-hours distribution.
 func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []float64) {
-	sql := histogramSQL(d, bounds, sqlOptions{variables: filterDimensions, database: b.database})
+	sql := histogramSQL(d, bounds, b.cohortOptions())
 	b.add(barchart.NewPanelBuilder().
 		Id(b.id()).
 		Title(title).

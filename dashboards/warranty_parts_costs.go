@@ -21,7 +21,7 @@ func WarrantyPartsCosts(ds Datasource) (Dashboard, error) {
 		"Warranty mix, paid fees, parts on-time and fill rate, cause mix (保修、配件与费用), for the requests opened in the time range.",
 		"now-180d", ds)
 	month := []metrics.Dimension{metrics.ByMonth}
-	vars := sqlOptions{variables: filterDimensions, database: b.database}
+	vars := b.cohortOptions()
 
 	b.row("Warranty and fees")
 	for _, id := range []string{"in_warranty_share", "paid_fee_per_repair"} {

@@ -65,16 +65,7 @@ func TestIntegrationKPICasesFromTheRollup(t *testing.T) {
 func TestIntegrationRollupIsReadOnlyWhileCurrent(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := loadCase(t, "september")
-	s := c.Ingest(t)
-	qs, err := c.Queries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := qs[0] // the whole cohort
-	if len(q.By) != 0 {
-		t.Fatalf("first query of september groups by %v, want the whole cohort", q.By)
-	}
+	c, s, q := september(t)
 	requests := func() float64 {
 		t.Helper()
 		gs, err := metrics.Run(ctx, s.Conn, q, []metrics.KPI{kpi(t, "requests")}, nil)
@@ -172,14 +163,9 @@ func TestIntegrationRollupIsReadOnlyWhileCurrent(t *testing.T) {
 func TestIntegrationRollupQuietWaitsForAMonthToRest(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := loadCase(t, "september")
-	s := c.Ingest(t)
-	qs, err := c.Queries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s, q := september(t)
 	roll := metrics.NewRollups(s.Conn, s.Log)
-	roll.Now = func() time.Time { return qs[0].AsOf }
+	roll.Now = func() time.Time { return q.AsOf }
 	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
 		t.Fatalf("first quiet refresh built %d months (%v), want none: nothing seen before", n, err)
 	}
@@ -195,6 +181,22 @@ func TestIntegrationRollupQuietWaitsForAMonthToRest(t *testing.T) {
 	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
 		t.Fatalf("quiet refresh with every build current built %d months (%v), want none", n, err)
 	}
+}
+
+// september ingests the case september and returns it, its stack and its
+// query of the whole cohort.
+func september(t *testing.T) (*pipelinetest.Case, *pipelinetest.Stack, metrics.Query) {
+	t.Helper()
+	c := loadCase(t, "september")
+	s := c.Ingest(t)
+	qs, err := c.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs[0].By) != 0 {
+		t.Fatalf("first query of september groups by %v, want the whole cohort", qs[0].By)
+	}
+	return c, s, qs[0]
 }
 
 // double writes a copy of month's current build with every sum doubled and

@@ -15,18 +15,14 @@ import (
 // Rollups builds the daily rollup (rollup.go): the months of request_state
 // whose build is missing, stale (request_state changed since) or expired
 // (an instant its sums depend on has passed). Readers never rely on it: a
-// month without a current build is read from request_state. It builds on
-// one server only; on a cluster (Cluster set) it does nothing.
+// month without a current build is read from request_state. On a cluster
+// it builds nothing: request_state is a Distributed table there, with no
+// parts of its own to build from (rollup.go).
 type Rollups struct {
 	conn driver.Conn
 	log  *slog.Logger
 	// Now is the clock of the builds' as-of instants. Default: time.Now.
 	Now func() time.Time
-	// Max is how many months one Refresh builds at most, oldest first; the
-	// rest wait for the next. 0: no bound.
-	Max int
-	// Cluster, when set, turns Refresh into a no-op (see rollup.go).
-	Cluster string
 	// Expired is how old a build must be before a quiet Refresh rebuilds
 	// it only because an instant its sums depend on has passed (its data
 	// unchanged): in the month being worked on one always has, and a
@@ -64,9 +60,6 @@ type build struct {
 // and ingest needs the cores. Without, it builds every month that needs it
 // (after ingest, or in a one-off refresh).
 func (r *Rollups) Refresh(ctx context.Context, quiet bool) (int, error) {
-	if r.Cluster != "" {
-		return 0, nil
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	parts, err := r.signatures(ctx)
@@ -91,9 +84,6 @@ func (r *Rollups) Refresh(ctx context.Context, quiet bool) (int, error) {
 	}
 	r.seen = parts
 	slices.Sort(todo)
-	if r.Max > 0 && len(todo) > r.Max {
-		todo = todo[:r.Max]
-	}
 	for i, m := range todo {
 		t0 := time.Now()
 		groups, err := r.build(ctx, m, parts[m], builds[m].version)
@@ -106,9 +96,11 @@ func (r *Rollups) Refresh(ctx context.Context, quiet bool) (int, error) {
 	return len(todo), nil
 }
 
-// Run refreshes quietly every interval until ctx ends, logging failures
-// and going on.
-func (r *Rollups) Run(ctx context.Context, interval time.Duration) {
+// Run refreshes quietly every interval, logging failures and going on,
+// until ctx ends (which aborts the build in flight) or done is closed
+// (after which it returns once the build in flight is written), as
+// sla.Refresher.Run does.
+func (r *Rollups) Run(ctx context.Context, interval time.Duration, done <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -117,6 +109,8 @@ func (r *Rollups) Run(ctx context.Context, interval time.Duration) {
 		}
 		select {
 		case <-ctx.Done():
+			return
+		case <-done:
 			return
 		case <-t.C:
 		}

@@ -35,9 +35,7 @@ func runRefresh(ctx context.Context, args []string) error {
 		return err
 	}
 	// Then the daily KPI rollup of every month the refresh left stale.
-	rollups := metrics.NewRollups(conn, log)
-	rollups.Cluster = c.Cluster
-	if _, err := rollups.Refresh(ctx, false); err != nil {
+	if _, err := metrics.NewRollups(conn, log).Refresh(ctx, false); err != nil {
 		return err
 	}
 	return cli.PrintResult(res, nil)
