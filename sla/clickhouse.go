@@ -3,10 +3,10 @@ package sla
 import (
 	"context"
 	"fmt"
+	"servicepulse/warehouse"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"servicepulse/metrics"
 	"servicepulse/transform"
 )
 
@@ -80,8 +80,11 @@ func (b *inputBuffers) load(ctx context.Context, conn driver.Conn, ids []string)
 		}
 		return p
 	}
-	list := metrics.QuoteList(ids)
-	rows, err := conn.Query(ctx, eventInputs.SelectSQL()+" WHERE request_id IN ("+list+") ORDER BY request_id")
+	ectx, err := warehouse.WithList(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := conn.Query(ectx, eventInputs.SelectSQL()+" WHERE request_id IN "+warehouse.ListTable+" ORDER BY request_id")
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
@@ -106,7 +109,11 @@ func (b *inputBuffers) load(ctx context.Context, conn driver.Conn, ids []string)
 		return nil, fmt.Errorf("load events: %w", err)
 	}
 	attach(events, func(e *transform.ServiceEvent) string { return e.RequestID }, get, func(in *Input) *[]transform.ServiceEvent { return &in.Events })
-	rows, err = conn.Query(ctx, feedbackInputs.SelectSQL()+" WHERE request_id IN ("+list+") ORDER BY request_id")
+	fctx, err := warehouse.WithList(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err = conn.Query(fctx, feedbackInputs.SelectSQL()+" WHERE request_id IN "+warehouse.ListTable+" ORDER BY request_id")
 	if err != nil {
 		return nil, fmt.Errorf("load feedback: %w", err)
 	}

@@ -254,40 +254,43 @@ func (r *Refresher) CaughtUp() bool {
 
 // withSiblings returns ids with every request on the same product serials.
 func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, error) {
-	return OnSerials(ctx, r.conn, ids, r.Chunk)
+	return OnSerials(ctx, r.conn, ids)
 }
 
 // OnSerials returns ids with every request opened on the same product
-// serials (clause 5.1 compares them), chunk ids per lookup: the serials of
-// the listed requests by service_events' sort key, then the requests on
-// them by request_serials' (sql/0010_change_log.sql). Both lookups name
-// literal lists, not subqueries: ClickHouse 18.16 uses no index for a
-// GLOBAL IN subquery (a full scan of both tables, 15M rows read for 1,000
+// serials (clause 5.1 compares them): the serials of the listed requests by
+// service_events' sort key, then the requests on them by request_serials'
+// (sql/0010_change_log.sql). Both lookups name an external table
+// (warehouse.WithList), not a subquery: ClickHouse 18.16 uses no index for
+// a GLOBAL IN subquery (a full scan of both tables, 15M rows read for 1,000
 // requests over 10M), and a plain IN subquery is refused on a cluster's
-// Distributed tables; a literal list is cheap everywhere.
-func OnSerials(ctx context.Context, conn driver.Conn, ids []string, chunk int) ([]string, error) {
-	out := slices.Clone(ids)
-	for part := range slices.Chunk(ids, max(chunk, 1)) {
-		serials, err := stringsOf(ctx, conn, fmt.Sprintf(serialsOfRequests, metrics.QuoteList(part)))
-		if err != nil {
-			return nil, fmt.Errorf("find the serials of requests: %w", err)
-		}
-		for sp := range slices.Chunk(serials, max(chunk, 1)) {
-			sib, err := stringsOf(ctx, conn, fmt.Sprintf(requestsOnSerials, metrics.QuoteList(sp)))
-			if err != nil {
-				return nil, fmt.Errorf("find requests on the same serials: %w", err)
-			}
-			out = append(out, sib...)
-		}
+// Distributed tables. One query each: the index selects the same granules
+// for one list as for its chunks, and each query costs the server a fixed
+// part besides.
+func OnSerials(ctx context.Context, conn driver.Conn, ids []string) ([]string, error) {
+	out := unique(slices.Clone(ids))
+	if len(out) == 0 {
+		return out, nil
 	}
-	return unique(out), nil
+	serials, err := stringsIn(ctx, conn, out, serialsOfRequests)
+	if err != nil {
+		return nil, fmt.Errorf("find the serials of requests: %w", err)
+	}
+	if len(serials) == 0 {
+		return out, nil
+	}
+	sib, err := stringsIn(ctx, conn, serials, requestsOnSerials)
+	if err != nil {
+		return nil, fmt.Errorf("find requests on the same serials: %w", err)
+	}
+	return unique(append(out, sib...)), nil
 }
 
-// The two lookups of OnSerials (%s: a metrics.QuoteList).
+// The two lookups of OnSerials.
 const (
 	serialsOfRequests = `SELECT DISTINCT product_serial FROM service_events
-	WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s)`
-	requestsOnSerials = `SELECT DISTINCT request_id FROM request_serials WHERE product_serial IN (%s)`
+	WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN ` + warehouse.ListTable
+	requestsOnSerials = `SELECT DISTINCT request_id FROM request_serials WHERE product_serial IN ` + warehouse.ListTable
 )
 
 // Result says what a refresh did.
@@ -484,10 +487,10 @@ func (r *Refresher) write(ctx context.Context, states []Request) error {
 }
 
 // serialsOf lists the product serials of the listed requests' creation
-// events (%s: a metrics.QuoteList), all of them: a request re-created with
+// events (the external table list), all of them: a request re-created with
 // another serial is tied to both.
 const serialsOf = `SELECT DISTINCT request_id, product_serial FROM service_events
-	WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN (%s)`
+	WHERE event_type = 'request_created' AND product_serial != '' AND request_id IN ` + warehouse.ListTable
 
 // allSerials is serialsOf for every request, from the serial index (two
 // narrow columns instead of the events); batches keeps those it asked for.
@@ -519,41 +522,40 @@ func (r *Refresher) batches(ctx context.Context, ids []string) ([][]string, erro
 	}
 	first := map[string]int{} // serial → a request on it
 	// Many ids (a backfill's final refresh, refresh --all): one scan of the
-	// creation events costs less than a lookup per chunk of ids (measured:
-	// 100 lookups for 200,000 requests added 6 s to a 16 s refresh).
-	queries := []string{}
-	if len(ids) > 20*r.Chunk {
-		queries = append(queries, allSerials)
-	} else {
-		for chunk := range slices.Chunk(ids, r.Chunk) {
-			queries = append(queries, fmt.Sprintf(serialsOf, metrics.QuoteList(chunk)))
+	// serial index costs less than a lookup of the creation events
+	// (measured: 100 lookups for 200,000 requests added 6 s to a 16 s
+	// refresh, when each named 2,000 literals).
+	qctx, q := ctx, allSerials
+	if len(ids) <= 20*r.Chunk {
+		var err error
+		if qctx, err = warehouse.WithList(ctx, ids); err != nil {
+			return nil, err
+		}
+		q = serialsOf
+	}
+	rows, err := r.conn.Query(qctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("find the serials of requests: %w", err)
+	}
+	for rows.Next() {
+		var id, serial string
+		if err := rows.Scan(&id, &serial); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find the serials of requests: %w", err)
+		}
+		i, ok := index[id]
+		if !ok {
+			continue
+		}
+		if j, seen := first[serial]; seen {
+			parent[root(i)] = root(j)
+		} else {
+			first[serial] = i
 		}
 	}
-	for _, q := range queries {
-		rows, err := r.conn.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("find the serials of requests: %w", err)
-		}
-		for rows.Next() {
-			var id, serial string
-			if err := rows.Scan(&id, &serial); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find the serials of requests: %w", err)
-			}
-			i, ok := index[id]
-			if !ok {
-				continue
-			}
-			if j, seen := first[serial]; seen {
-				parent[root(i)] = root(j)
-			} else {
-				first[serial] = i
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find the serials of requests: %w", err)
-		}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find the serials of requests: %w", err)
 	}
 	// Each group in the order its first request comes in ids; groups fill
 	// batches up to Batch (a larger group is a batch of its own).
@@ -664,6 +666,16 @@ func (r *Refresher) strings(ctx context.Context, q string, args ...any) ([]strin
 }
 
 // stringsOf returns the one String column of q's rows.
+// stringsIn is stringsOf for a lookup of values: q names them as the
+// external table list (see warehouse.WithList).
+func stringsIn(ctx context.Context, conn driver.Conn, values []string, q string) ([]string, error) {
+	lctx, err := warehouse.WithList(ctx, values)
+	if err != nil {
+		return nil, err
+	}
+	return stringsOf(lctx, conn, q)
+}
+
 func stringsOf(ctx context.Context, conn driver.Conn, q string, args ...any) ([]string, error) {
 	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
@@ -826,27 +838,27 @@ func (r *Refresher) staleRows(ctx context.Context, states []Request) ([]staleRow
 		month[s.RequestID] = uint32(s.OpenedDate.Year()*100 + int(s.OpenedDate.Month()))
 		ids = append(ids, s.RequestID)
 	}
+	lctx, err := warehouse.WithList(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.conn.Query(lctx, "SELECT DISTINCT request_id, toYYYYMM(opened_date) FROM request_state WHERE request_id IN "+warehouse.ListTable)
+	if err != nil {
+		return nil, fmt.Errorf("look up earlier request states: %w", err)
+	}
+	defer rows.Close()
 	var stale []staleRow
-	for chunk := range slices.Chunk(ids, r.Chunk) {
-		rows, err := r.conn.Query(ctx, fmt.Sprintf(
-			"SELECT DISTINCT request_id, toYYYYMM(opened_date) FROM request_state WHERE request_id IN (%s)", metrics.QuoteList(chunk)))
-		if err != nil {
+	for rows.Next() {
+		var s staleRow
+		if err := rows.Scan(&s.requestID, &s.month); err != nil {
 			return nil, fmt.Errorf("look up earlier request states: %w", err)
 		}
-		for rows.Next() {
-			var s staleRow
-			if err := rows.Scan(&s.requestID, &s.month); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up earlier request states: %w", err)
-			}
-			if s.month != month[s.requestID] {
-				stale = append(stale, s)
-			}
+		if s.month != month[s.requestID] {
+			stale = append(stale, s)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("look up earlier request states: %w", err)
-		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look up earlier request states: %w", err)
 	}
 	return stale, nil
 }

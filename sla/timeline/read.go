@@ -90,7 +90,7 @@ func Read(ctx context.Context, conn driver.Conn, c Config) (Timeline, error) {
 // onSerial lists id and every request opened on its serials, as the
 // refresher finds them (sla.OnSerials), id first.
 func onSerial(ctx context.Context, conn driver.Conn, id string) ([]string, error) {
-	all, err := sla.OnSerials(ctx, conn, []string{id}, 1)
+	all, err := sla.OnSerials(ctx, conn, []string{id})
 	if err != nil {
 		return nil, err
 	}
