@@ -165,18 +165,25 @@ func TestIntegrationRollupQuietWaitsForAMonthToRest(t *testing.T) {
 	ctx := t.Context()
 	_, s, q := september(t)
 	roll := metrics.NewRollups(s.Conn, s.Log)
-	roll.Now = func() time.Time { return q.AsOf }
+	now := q.AsOf
+	roll.Now = func() time.Time { return now }
 	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
 		t.Fatalf("first quiet refresh built %d months (%v), want none: nothing seen before", n, err)
 	}
+	now = now.Add(roll.Rest)
 	if _, err := sla.NewRefresher(s.Conn, s.Log).RefreshAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
 		t.Fatalf("quiet refresh after a write built %d months (%v), want none", n, err)
 	}
+	now = now.Add(roll.Rest - time.Second)
+	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
+		t.Fatalf("quiet refresh of a month unchanged for %v built %d months (%v), want none: it rests %v", roll.Rest-time.Second, n, err, roll.Rest)
+	}
+	now = now.Add(time.Second)
 	if n, err := roll.Refresh(ctx, true); err != nil || n == 0 {
-		t.Fatalf("quiet refresh of a resting month built %d months (%v), want it built", n, err)
+		t.Fatalf("quiet refresh of a month unchanged for %v built %d months (%v), want it built", roll.Rest, n, err)
 	}
 	if n, err := roll.Refresh(ctx, true); err != nil || n != 0 {
 		t.Fatalf("quiet refresh with every build current built %d months (%v), want none", n, err)

@@ -28,16 +28,28 @@ type Rollups struct {
 	// unchanged): in the month being worked on one always has, and a
 	// rebuild a cycle would keep a core busy. Default: a minute.
 	Expired time.Duration
+	// Rest is how long a month's request_state must stay unchanged before
+	// a quiet Refresh builds it. During a backfill the refresher comes back
+	// to a month every few cycles: with one unchanged interval as the rule,
+	// a backfill of 1M tickets built July six times, 1-2 s each, each
+	// stale within a minute. Default: a minute.
+	Rest time.Duration
 
 	mu      sync.Mutex
-	seen    map[uint32]signature // what Refresh last saw of each month
-	columns map[string]bool      // request_state's instants: name → is an array
-	db      string               // the connection's database, once read
+	seen    map[uint32]sighting // what Refresh last saw of each month
+	columns map[string]bool     // request_state's instants: name → is an array
+	db      string              // the connection's database, once read
 }
 
 // NewRollups returns a builder writing through conn.
 func NewRollups(conn driver.Conn, log *slog.Logger) *Rollups {
-	return &Rollups{conn: conn, log: log, Now: time.Now, Expired: time.Minute}
+	return &Rollups{conn: conn, log: log, Now: time.Now, Expired: time.Minute, Rest: time.Minute}
+}
+
+// sighting is a month's signature and since when Refresh has seen it.
+type sighting struct {
+	sig   signature
+	since time.Time
 }
 
 // signature is what changes with the data of a month of request_state.
@@ -54,10 +66,10 @@ type build struct {
 }
 
 // Refresh builds the months that need it and returns how many it built.
-// With quiet, it skips a month whose request_state changed since the
-// previous Refresh looked (or that this Rollups has not seen before): a
-// month being written would be stale again before a reader could use it,
-// and ingest needs the cores. Without, it builds every month that needs it
+// With quiet, it skips a month whose request_state changed less than Rest
+// ago, as far as the Refreshes of this Rollups have seen (a month it has
+// not seen before changed just now): a month being written would be stale
+// again before a reader could use it, and ingest needs the cores. Without, it builds every month that needs it
 // (after ingest, or in a one-off refresh).
 func (r *Rollups) Refresh(ctx context.Context, quiet bool) (int, error) {
 	r.mu.Lock()
@@ -72,17 +84,23 @@ func (r *Rollups) Refresh(ctx context.Context, quiet bool) (int, error) {
 	}
 	now := r.Now().UTC().Truncate(time.Second)
 	var todo []uint32
+	seen := make(map[uint32]sighting, len(parts))
 	for m, sig := range parts {
+		at, ok := r.seen[m]
+		if !ok || at.sig != sig {
+			at = sighting{sig: sig, since: now}
+		}
+		seen[m] = at
 		if b, ok := builds[m]; ok && b.sig == sig && !b.builtAt.After(now) &&
 			(now.Before(b.validUntil) || quiet && now.Sub(b.builtAt) < r.Expired) {
 			continue
 		}
-		if quiet && r.seen[m] != sig {
+		if quiet && now.Sub(at.since) < r.Rest {
 			continue
 		}
 		todo = append(todo, m)
 	}
-	r.seen = parts
+	r.seen = seen
 	slices.Sort(todo)
 	for i, m := range todo {
 		t0 := time.Now()
