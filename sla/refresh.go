@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -557,8 +558,14 @@ func (r *Refresher) batches(ctx context.Context, ids []string) ([][]string, erro
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find the serials of requests: %w", err)
 	}
-	// Each group in the order its first request comes in ids; groups fill
-	// batches up to Batch (a larger group is a batch of its own).
+	// Each group in the order its first request comes in ids, the requests
+	// alone on their serials first and the groups of several after them;
+	// groups fill batches up to Batch (a larger group is a batch of its
+	// own). A group of several spans the sort key (a serial's requests are
+	// opened months apart), and a load reads a granule of every part for
+	// each id far from its chunk's others: mixed in, a few such ids per
+	// chunk made every chunk read much of the table. Apart, the batches
+	// of lone requests are runs of neighbouring ids.
 	groups := map[int][]string{}
 	var order []int
 	for i, id := range ids {
@@ -568,6 +575,7 @@ func (r *Refresher) batches(ctx context.Context, ids []string) ([][]string, erro
 		}
 		groups[g] = append(groups[g], id)
 	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(min(len(groups[a]), 2), min(len(groups[b]), 2)) })
 	var out [][]string
 	var cur []string
 	for _, g := range order {
