@@ -183,10 +183,13 @@ func insertColumns[T any](t *testing.T, conn driver.Conn, table *columns.Table[T
 		t.Fatal(err)
 	}
 	defer batch.Abort()
-	for i, col := range table.ColumnsOf([]T{row}) {
-		if err := batch.Column(i).Append(col); err != nil {
-			t.Fatalf("%s column %s: %v", table.Name(), table.Names()[i], err)
+	if err := table.AppendColumns([]T{row}, func(i int, values any) error {
+		if err := batch.Column(i).Append(values); err != nil {
+			return fmt.Errorf("%s column %s: %w", table.Name(), table.Names()[i], err)
 		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if err := batch.Send(); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package columns
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,7 +34,7 @@ func Of[T, V any](name, typ string, value func(*T) V, dest func(*T) any) Column[
 			if f, ok := lowCardinalityFiller[T, V](typ, n, func(r *T) string { return any(value(r)).(string) }); ok {
 				return f
 			}
-			return &valueFiller[T, V]{out: make([]V, n), value: value}
+			return &valueFiller[T, V]{buffer: buffer[V]{out: make([]V, n)}, value: value}
 		},
 		dest: dest,
 	}
@@ -47,7 +48,7 @@ func Field[T, V any](name, typ string, p func(*T) *V) Column[T] {
 		if f, ok := lowCardinalityFiller[T, V](typ, n, func(r *T) string { return *any(p(r)).(*string) }); ok {
 			return f
 		}
-		return &fieldFiller[T, V]{out: make([]V, n), p: p}
+		return &fieldFiller[T, V]{buffer: buffer[V]{out: make([]V, n)}, p: p}
 	}
 	return c
 }
@@ -78,6 +79,9 @@ type Table[T any] struct {
 	cols  []Column[T]
 	names []string
 	list  string
+	// chunks holds AppendColumns' buffers between calls: one chunk of
+	// every column, reused so that a batch's layout allocates nothing.
+	chunks sync.Pool
 }
 
 // NewTable declares table name with the columns cols, in the table's order.
@@ -147,31 +151,41 @@ func (t *Table[T]) Row(dst []any, r *T) []any {
 	return dst
 }
 
-// chunk is how many rows ColumnsOf fills every column from before it moves
+// chunk is how many rows AppendColumns fills every column from before it moves
 // on: few enough to stay in the CPU cache (a few hundred kilobytes of rows),
 // many enough that the call per column and chunk costs nothing. One pass over
 // the whole batch per column was twice as slow on a 50k-message batch.
 const chunk = 256
 
-// ColumnsOf lays rows out column by column: one typed slice per column, in
-// declaration order, for a column-wise append (the driver appends whole
-// columns far faster than row by row).
-func (t *Table[T]) ColumnsOf(rows []T) []any {
-	fillers := make([]filler[T], len(t.cols))
-	for i := range t.cols {
-		fillers[i] = t.cols[i].filler(len(rows))
-	}
-	for at := 0; at < len(rows); at += chunk {
-		part := rows[at:min(at+chunk, len(rows))]
-		for _, f := range fillers {
-			f.fill(part, at)
+// AppendColumns lays rows out column by column, a chunk of rows at a time,
+// and hands appendColumn(i, values) each column's typed slice for the chunk,
+// in declaration order, chunk after chunk: the caller appends them to column
+// i of an insert (batch.Column(i).Append), since the driver appends whole
+// columns far faster than row by row. The slices are buffers the next chunk
+// and the next call reuse, valid only during the call (the driver copies
+// what it appends). So a write never holds a second copy of its rows, and
+// laying them out allocates nothing once the buffers exist; a column of every
+// row, made per batch as before, was garbage the GC then had to find. It
+// stops at appendColumn's first error and returns it.
+func (t *Table[T]) AppendColumns(rows []T, appendColumn func(col int, values any) error) error {
+	fillers, _ := t.chunks.Get().([]filler[T])
+	if fillers == nil {
+		fillers = make([]filler[T], len(t.cols))
+		for i := range t.cols {
+			fillers[i] = t.cols[i].filler(chunk)
 		}
 	}
-	out := make([]any, len(fillers))
-	for i, f := range fillers {
-		out[i] = f.column()
+	defer t.chunks.Put(fillers)
+	for at := 0; at < len(rows); at += chunk {
+		part := rows[at:min(at+chunk, len(rows))]
+		for i, f := range fillers {
+			f.fill(part)
+			if err := appendColumn(i, f.column(len(part))); err != nil {
+				return err
+			}
+		}
 	}
-	return out
+	return nil
 }
 
 // Dest appends the scan destinations in row r, in declaration order, to
@@ -224,39 +238,53 @@ func (d epochDest) Scan(v any) error {
 	return nil
 }
 
-// filler builds one column of a batch for ColumnsOf, a chunk of rows at a time.
+// filler builds one column of a batch for AppendColumns, a chunk of rows at a time.
 type filler[T any] interface {
-	fill(rows []T, at int) // fills the column's rows at, at+1, … from rows
-	column() any
+	fill(rows []T)    // fills the column's first len(rows) values from rows
+	column(n int) any // the column's first n values
+}
+
+// buffer is a filler's column of typed values. column hands it as an
+// interface value made once: AppendColumns hands a whole chunk per column and
+// chunk, and boxing the slice header afresh was its only allocation.
+type buffer[V any] struct {
+	out   []V
+	whole any
+}
+
+func (b *buffer[V]) column(n int) any {
+	if n < len(b.out) {
+		return b.out[:n]
+	}
+	if b.whole == nil {
+		b.whole = b.out
+	}
+	return b.whole
 }
 
 type valueFiller[T, V any] struct {
-	out   []V
+	buffer[V]
 	value func(*T) V
 }
 
-func (f *valueFiller[T, V]) fill(rows []T, at int) {
-	out := f.out[at : at+len(rows)]
+func (f *valueFiller[T, V]) fill(rows []T) {
+	out := f.out[:len(rows)]
 	for i := range rows {
 		out[i] = f.value(&rows[i])
 	}
 }
 
-func (f *valueFiller[T, V]) column() any { return f.out }
-
 type fieldFiller[T, V any] struct {
-	out []V
-	p   func(*T) *V
+	buffer[V]
+	p func(*T) *V
 }
 
-func (f *fieldFiller[T, V]) fill(rows []T, at int) {
-	out := f.out[at : at+len(rows)]
+func (f *fieldFiller[T, V]) fill(rows []T) {
+	out := f.out[:len(rows)]
 	for i := range rows {
 		out[i] = *f.p(&rows[i])
 	}
 }
-
-func (f *fieldFiller[T, V]) column() any { return f.out }
 
 // lowCardinalityFiller fills a LowCardinality(String) column as []any, one
 // boxed value per distinct string: the driver appends such a column an
@@ -268,17 +296,25 @@ func lowCardinalityFiller[T, V any](typ string, n int, value func(*T) string) (f
 	if _, isString := any(*new(V)).(string); typ != "LowCardinality(String)" || !isString {
 		return nil, false // a named string type would not pass value's assertion
 	}
-	return &boxedFiller[T]{out: make([]any, n), value: value, boxes: map[string]any{}}, true
+	return &boxedFiller[T]{buffer: buffer[any]{out: make([]any, n)}, value: value, boxes: map[string]any{}}, true
 }
 
 type boxedFiller[T any] struct {
-	out   []any
+	buffer[any]
 	value func(*T) string
 	boxes map[string]any
 }
 
-func (f *boxedFiller[T]) fill(rows []T, at int) {
-	out := f.out[at : at+len(rows)]
+// maxBoxes bounds a boxedFiller's boxes: AppendColumns keeps a filler
+// between calls, and a column declared LowCardinality but holding many
+// distinct values must not grow it forever.
+const maxBoxes = 1 << 12
+
+func (f *boxedFiller[T]) fill(rows []T) {
+	if len(f.boxes) > maxBoxes {
+		clear(f.boxes)
+	}
+	out := f.out[:len(rows)]
 	for i := range rows {
 		s := f.value(&rows[i])
 		b, ok := f.boxes[s]
@@ -289,5 +325,3 @@ func (f *boxedFiller[T]) fill(rows []T, at int) {
 		out[i] = b
 	}
 }
-
-func (f *boxedFiller[T]) column() any { return f.out }

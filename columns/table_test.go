@@ -2,7 +2,9 @@ package columns_test
 
 import (
 	"database/sql"
+	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,13 +69,73 @@ func TestTableValues(t *testing.T) {
 
 	// A LowCardinality(String) column comes as []any of boxed strings
 	// (lowCardinalityFiller), which the driver appends without boxing.
-	cols := visits.ColumnsOf(rows)
+	cols := appendAll(t, visits, rows)
 	wantCols := []any{
 		[]string{"v1", "v2"}, []any{"East", "West"}, []uint16{2, 7}, []uint8{1, 0},
 		[]time.Time{at.UTC(), epoch0}, []uint16{3, 0},
 	}
 	if !reflect.DeepEqual(cols, wantCols) {
-		t.Errorf("ColumnsOf = %#v\nwant %#v", cols, wantCols)
+		t.Errorf("AppendColumns = %#v\nwant %#v", cols, wantCols)
+	}
+}
+
+// appendAll joins the chunks AppendColumns hands for rows into one slice
+// per column, copied: the chunks are buffers it reuses.
+func appendAll[T any](t *testing.T, table *columns.Table[T], rows []T) []any {
+	t.Helper()
+	got := make([]any, len(table.Names()))
+	err := table.AppendColumns(rows, func(i int, values any) error {
+		v := reflect.ValueOf(values)
+		if got[i] == nil {
+			got[i] = reflect.MakeSlice(v.Type(), 0, len(rows)).Interface()
+		}
+		got[i] = reflect.AppendSlice(reflect.ValueOf(got[i]), v).Interface()
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("AppendColumns(%d rows): %v", len(rows), err)
+	}
+	return got
+}
+
+// AppendColumns hands a table's columns a chunk at a time: the chunks of
+// each column, joined in order, hold every row's value as Row gives it. 600
+// rows make two full chunks and a partial one; the call with 3 rows reuses
+// the buffers of the first, whose values must not leak into it.
+func TestTableAppendColumns(t *testing.T) {
+	for _, n := range []int{600, 3} {
+		rows := make([]visit, n)
+		for i := range rows {
+			rows[i] = visit{ID: "v" + strconv.Itoa(i), Region: []string{"East", "West", "North"}[i%3], No: uint16(i),
+				Done: i%2 == 0, At: time.Unix(int64(i)*3600, 0), Parts: make([]string, i%4)}
+		}
+		cols := appendAll(t, visits, rows)
+		for r := range rows {
+			want := visits.Row(nil, &rows[r])
+			for i, col := range cols {
+				v := reflect.ValueOf(col)
+				if v.Len() != n {
+					t.Fatalf("AppendColumns(%d rows): column %d has %d values", n, i, v.Len())
+				}
+				if got := v.Index(r).Interface(); got != want[i] {
+					t.Errorf("AppendColumns(%d rows): row %d column %s = %#v, want %#v", n, r, visits.Names()[i], got, want[i])
+				}
+			}
+		}
+	}
+
+	// The first error stops it, and is returned as it is.
+	stop := errors.New("column refused")
+	calls := 0
+	err := visits.AppendColumns(make([]visit, 600), func(i int, values any) error {
+		calls++
+		if i == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != 3 {
+		t.Errorf("AppendColumns with column 2 refused: err %v after %d calls, want %v after 3", err, calls, stop)
 	}
 }
 

@@ -64,10 +64,13 @@ func insert[T any](ctx context.Context, conn driver.Conn, table *columns.Table[T
 		return fmt.Errorf("prepare insert into %s: %w", table.Name(), err)
 	}
 	defer batch.Abort()
-	for i, col := range table.ColumnsOf(rows) {
-		if err := batch.Column(i).Append(col); err != nil {
+	if err := table.AppendColumns(rows, func(i int, values any) error {
+		if err := batch.Column(i).Append(values); err != nil {
 			return fmt.Errorf("insert into %s: column %s: %w", table.Name(), table.Names()[i], err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("insert into %s: %w", table.Name(), err)

@@ -24,10 +24,13 @@ func WriteStates(ctx context.Context, conn driver.Conn, rs []Request) error {
 	}
 	defer batch.Abort()
 	names := RequestStateTable.Names()
-	for i, col := range RequestStateTable.ColumnsOf(rs) {
-		if err := batch.Column(i).Append(col); err != nil {
+	if err := RequestStateTable.AppendColumns(rs, func(i int, values any) error {
+		if err := batch.Column(i).Append(values); err != nil {
 			return fmt.Errorf("insert %d request states: column %s: %w", len(rs), names[i], err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("insert %d request states: %w", len(rs), err)
