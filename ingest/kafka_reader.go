@@ -52,9 +52,11 @@ func newReader(cfg Config, log *slog.Logger) *kafka.Reader {
 		MinBytes:       1,
 		MaxBytes:       16 << 20,
 		MaxWait:        200 * time.Millisecond,
-		// Room for a few fetches per partition between the fetch goroutines
-		// and the dispatcher; bounded, so a stalled worker bounds memory.
-		QueueCapacity:     20000,
+		// Room between the fetch goroutines and the dispatcher, bounded so a
+		// stalled worker bounds memory. 4096 messages keep the workers fed
+		// (the fetch is not what waits); 20000 held 15 MB of payloads, a
+		// tenth of the heap at its peak.
+		QueueCapacity:     4096,
 		HeartbeatInterval: heartbeatInterval,
 		SessionTimeout:    sessionTimeout,
 		RebalanceTimeout:  rebalanceTimeout,
