@@ -213,6 +213,9 @@ func serve(addr string, h http.Handler, log *slog.Logger) (stop func(), err erro
 	return func() { srv.Close(); _ = g.Wait() }, nil
 }
 
+// finalBatch is the final refresh's sla.Refresher.Batch.
+const finalBatch = 10000
+
 // finalRefresh brings the request states up to date after the last
 // commit, unless ctx ended (a stop signal): a SIGTERM must not wait for a
 // rebuild, and the refresh watermark keeps the place for the next ingest or
@@ -224,6 +227,13 @@ func finalRefresh(ctx context.Context, r *sla.Refresher, log *slog.Logger) (seco
 		return 0, 0
 	}
 	start := time.Now()
+	// Ingest has ended and its batches are gone, so the final refresh, which
+	// the dashboards wait for, builds in larger batches than the live one:
+	// fewer inserts. The year's backfill: a final refresh of about 750,000
+	// requests in 52.8 s with batches of 10,000, 60.1 s with 6,000; the
+	// process's peak stays ingest's. No live refresh runs any more (Run has
+	// returned), so nothing else reads the field.
+	r.Batch = max(r.Batch, finalBatch)
 	// Once a watermark refresh has run, this process's commits are all the
 	// refresh has left to do: a bounded refresh, not a rescan of every
 	// recent row.

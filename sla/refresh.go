@@ -43,7 +43,8 @@ type Refresher struct {
 	// year's backfill under ingest's 224 MiB limit, one run each: 10000
 	// peaked at 299 MiB resident (192 s wall), 6000 at 280 MiB (200 s),
 	// 4000 at 282 MiB (217 s): smaller batches make more inserts, and a
-	// live cycle of 4000s did a fifth less in the same time.
+	// live cycle of 4000s did a fifth less in the same time. Ingest's final
+	// refresh, once its own batches are gone, raises it to 10000.
 	Batch int
 	// Cycle is how many committed requests one live refresh of Run takes at
 	// most, oldest first (the requests on their serials come on top); the
