@@ -17,6 +17,7 @@ import (
 	"servicepulse/internal/pipelinetest"
 	"servicepulse/sla"
 	"servicepulse/transform"
+	"servicepulse/warehouse"
 )
 
 // migrated opens a fresh database on the 18.16 server with every migration applied.
@@ -178,20 +179,7 @@ func TestIntegrationRoundTripByColumnName(t *testing.T) {
 // the ingest sink does.
 func insertColumns[T any](t *testing.T, conn driver.Conn, table *columns.Table[T], row T) {
 	t.Helper()
-	batch, err := conn.PrepareBatch(context.Background(), table.InsertSQL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer batch.Abort()
-	if err := table.AppendColumns([]T{row}, func(i int, values any) error {
-		if err := batch.Column(i).Append(values); err != nil {
-			return fmt.Errorf("%s column %s: %w", table.Name(), table.Names()[i], err)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := batch.Send(); err != nil {
+	if err := warehouse.Insert(context.Background(), conn, table, []T{row}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,13 +2,12 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"servicepulse/columns"
 	"servicepulse/transform"
+	"servicepulse/warehouse"
 )
 
 // ClickHouseSink writes batches into the fact tables and the rejects table.
@@ -33,7 +32,7 @@ func (s *ClickHouseSink) Write(ctx context.Context, b *Batch) error {
 		for i := range b.Events {
 			b.Events[i].IngestedAt = now
 		}
-		if err := insert(ctx, s.conn, transform.ServiceEventsTable, b.Events); err != nil {
+		if err := warehouse.Insert(ctx, s.conn, transform.ServiceEventsTable, b.Events); err != nil {
 			return err
 		}
 	}
@@ -41,7 +40,7 @@ func (s *ClickHouseSink) Write(ctx context.Context, b *Batch) error {
 		for i := range b.Feedback {
 			b.Feedback[i].IngestedAt = now
 		}
-		if err := insert(ctx, s.conn, transform.FeedbackTable, b.Feedback); err != nil {
+		if err := warehouse.Insert(ctx, s.conn, transform.FeedbackTable, b.Feedback); err != nil {
 			return err
 		}
 	}
@@ -49,31 +48,9 @@ func (s *ClickHouseSink) Write(ctx context.Context, b *Batch) error {
 		for i := range b.Rejects {
 			b.Rejects[i].RejectedAt = now
 		}
-		if err := insert(ctx, s.conn, transform.RejectsTable, b.Rejects); err != nil {
+		if err := warehouse.Insert(ctx, s.conn, transform.RejectsTable, b.Rejects); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// insert writes rows into the table of their declaration column by column:
-// the driver appends whole columns far faster than row by row.
-func insert[T any](ctx context.Context, conn driver.Conn, table *columns.Table[T], rows []T) error {
-	batch, err := conn.PrepareBatch(ctx, table.InsertSQL())
-	if err != nil {
-		return fmt.Errorf("prepare insert into %s: %w", table.Name(), err)
-	}
-	defer batch.Abort()
-	if err := table.AppendColumns(rows, func(i int, values any) error {
-		if err := batch.Column(i).Append(values); err != nil {
-			return fmt.Errorf("insert into %s: column %s: %w", table.Name(), table.Names()[i], err)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert into %s: %w", table.Name(), err)
 	}
 	return nil
 }

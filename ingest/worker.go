@@ -278,20 +278,6 @@ func (w *worker) add(b *Batch, m kafka.Message) {
 	b.Dead = append(b.Dead, DeadLetter{Key: m.Key, Value: m.Value})
 }
 
-// roomForOne returns s with room for one more row, doubling its capacity up
-// to limit (the batch size) when full. A batch is reused, so it grows only
-// while the first batches fill; but append grows a large slice by a quarter
-// at a time, and filling one 50,000-row batch that way allocated five times
-// its size, about 120 MB, each step a copy while the last was still held.
-func roomForOne[E any](s []E, limit int) []E {
-	if len(s) < cap(s) {
-		return s
-	}
-	grown := make([]E, len(s), max(min(2*cap(s), limit), len(s)+1))
-	copy(grown, s)
-	return grown
-}
-
 // ackLoop writes each batch, publishes its dead letters and commits its
 // offsets, in that order. It returns when toAck is closed and drained. After
 // a failure it acknowledges nothing more: the rest is re-delivered.

@@ -3,11 +3,11 @@ package sla
 import (
 	"context"
 	"fmt"
-	"servicepulse/warehouse"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"servicepulse/transform"
+	"servicepulse/warehouse"
 )
 
 // WriteStates inserts request states with the columns and values of
@@ -18,24 +18,7 @@ func WriteStates(ctx context.Context, conn driver.Conn, rs []Request) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	batch, err := conn.PrepareBatch(ctx, RequestStateTable.InsertSQL())
-	if err != nil {
-		return fmt.Errorf("prepare insert into request_state: %w", err)
-	}
-	defer batch.Abort()
-	names := RequestStateTable.Names()
-	if err := RequestStateTable.AppendColumns(rs, func(i int, values any) error {
-		if err := batch.Column(i).Append(values); err != nil {
-			return fmt.Errorf("insert %d request states: column %s: %w", len(rs), names[i], err)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert %d request states: %w", len(rs), err)
-	}
-	return nil
+	return warehouse.Insert(ctx, conn, RequestStateTable, rs)
 }
 
 // The columns Build reads of the fact tables.
