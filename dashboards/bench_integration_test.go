@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,8 @@ import (
 // sums as benchmark metrics. Targets ([5/7]): over the year of 10M, under
 // 3 s per dashboard and no query over 1 s. (The pipeline's own panels read
 // service_events and rejects, which this fill leaves empty: they cost
-// nothing here.)
+// nothing here.) SERVICEPULSE_BENCH_DASHBOARDS (uids, comma-separated)
+// times those dashboards only.
 func BenchmarkIntegrationDashboards(b *testing.B) {
 	n := pipelinetest.BenchRequests(b)
 	ctx := context.Background()
@@ -56,17 +58,22 @@ func BenchmarkIntegrationDashboards(b *testing.B) {
 		Seconds float64 `json:"seconds"`
 	}
 	type timing struct {
-		Queries    int     `json:"queries"`
-		SumSeconds float64 `json:"sum_s"`
-		Slowest    slowest `json:"slowest"`
+		Queries    int       `json:"queries"`
+		SumSeconds float64   `json:"sum_s"`
+		Slowest    slowest   `json:"slowest"`
+		Each       []slowest `json:"each"` // every query's median, in the dashboard's order
 	}
-	out := map[string]map[string]*timing{} // range → dashboard uid → timing
+	only := strings.Split(os.Getenv("SERVICEPULSE_BENCH_DASHBOARDS"), ",") // uids; empty: all
+	out := map[string]map[string]*timing{}                                 // range → dashboard uid → timing
 	b.ResetTimer()
 	for b.Loop() {
 		for _, rg := range ranges {
 			per := map[string]*timing{}
 			out[rg.name] = per
 			for _, q := range set.Queries() {
+				if only[0] != "" && !slices.Contains(only, q.Dashboard) {
+					continue
+				}
 				sql, err := expandFor(q, rg.r, nil)
 				if err != nil {
 					b.Fatalf("%s/%s: %v", q.Dashboard, q.Panel, err)
@@ -94,6 +101,7 @@ func BenchmarkIntegrationDashboards(b *testing.B) {
 				}
 				t.Queries++
 				t.SumSeconds += runs[1]
+				t.Each = append(t.Each, slowest{Panel: q.Panel, Seconds: runs[1]})
 				if runs[1] > t.Slowest.Seconds {
 					t.Slowest = slowest{Panel: q.Panel, Seconds: runs[1]}
 				}

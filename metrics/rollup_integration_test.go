@@ -251,3 +251,75 @@ func kpi(t *testing.T, id string) metrics.KPI {
 	}
 	return k
 }
+
+// open_requests copies request_state's columns (metrics.OpenColumns) under
+// the same names and types, after the build's terms, month and version; a
+// build copies the month's open requests, and the builds before the one it
+// replaces go, as kpi_rollup's do.
+func TestIntegrationOpenRequestsColumns(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, s, q := september(t)
+	// columns lists table's columns in order, and their types.
+	columns := func(table string) ([]string, map[string]string) {
+		t.Helper()
+		rows, err := s.Conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ?", table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var names []string
+		types := map[string]string{}
+		for rows.Next() {
+			var name, typ string
+			if err := rows.Scan(&name, &typ); err != nil {
+				t.Fatal(err)
+			}
+			names, types[name] = append(names, name), typ
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return names, types
+	}
+	_, state := columns("request_state")
+	names, open := columns("open_requests")
+	if want := append([]string{"terms", "month", "version"}, metrics.OpenColumns...); !slices.Equal(names, want) {
+		t.Errorf("open_requests has columns %v, want %v", names, want)
+	}
+	for _, c := range metrics.OpenColumns {
+		if state[c] == "" || open[c] != state[c] {
+			t.Errorf("column %s: %q in open_requests, %q in request_state", c, open[c], state[c])
+		}
+	}
+
+	var wantOpen uint64
+	if err := s.Conn.QueryRow(ctx, "SELECT count() FROM (SELECT status FROM request_state FINAL) WHERE status = 'open'").Scan(&wantOpen); err != nil {
+		t.Fatal(err)
+	}
+	roll := metrics.NewRollups(s.Conn, s.Log)
+	roll.Now = func() time.Time { return q.AsOf }
+	r := sla.NewRefresher(s.Conn, s.Log)
+	for i := range 3 {
+		if i > 0 { // new versions of every state: every build is stale
+			if _, err := r.RefreshAll(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := roll.Refresh(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitMutations(t, s)
+	var copies, open0 uint64
+	if err := s.Conn.QueryRow(ctx, "SELECT uniqExact(version), countIf((terms, month, version) IN (SELECT terms, month, version FROM kpi_rollups FINAL)) "+
+		"FROM open_requests WHERE month = 202609").Scan(&copies, &open0); err != nil {
+		t.Fatal(err)
+	}
+	if copies != 2 {
+		t.Errorf("open_requests holds %d builds of September after three, want 2 (the current one and the one it replaced)", copies)
+	}
+	if open0 != wantOpen || wantOpen == 0 {
+		t.Errorf("the current build copied %d open requests, request_state holds %d (want them equal and some)", open0, wantOpen)
+	}
+}

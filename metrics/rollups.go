@@ -261,6 +261,12 @@ func (r *Rollups) build(ctx context.Context, month uint32, sig signature, prev u
 	if err := r.conn.Exec(ctx, rollupBuildSQL(int(month), version, at, cols)); err != nil {
 		return 0, fmt.Errorf("build kpi rollup of %d: %w", month, err)
 	}
+	// The open requests read in a second pass: one INSERT … SELECT writes
+	// one table. Both passes come before the build is recorded, so a
+	// reader that finds the build finds both (open.go).
+	if err := r.conn.Exec(ctx, openBuildSQL(int(month), version)); err != nil {
+		return 0, fmt.Errorf("copy the open requests of %d: %w", month, err)
+	}
 	var (
 		validUntil time.Time
 		groups     uint64
@@ -286,19 +292,31 @@ func (r *Rollups) build(ctx context.Context, month uint32, sig signature, prev u
 	}
 	// Builds before the one replaced go; the one replaced stays until the
 	// next build, for a query that chose it just before this one became
-	// current. (A mutation of this small table; the rollup's own rows only.)
-	var older uint64
+	// current. (A mutation of these small tables; the rollup's own rows only.)
 	if prev > 0 {
-		if err := r.conn.QueryRow(ctx, "SELECT count() FROM kpi_rollup WHERE terms = ? AND month = ? AND version < ?",
-			rollupDigest, month, prev).Scan(&older); err != nil {
-			return groups, fmt.Errorf("find old builds of kpi rollup %d: %w", month, err)
-		}
-	}
-	if older > 0 {
-		if err := r.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE kpi_rollup DELETE WHERE terms = '%s' AND month = %d AND version < %d",
-			rollupDigest, month, prev)); err != nil {
-			return groups, fmt.Errorf("drop old builds of kpi rollup %d: %w", month, err)
+		for _, table := range []string{"kpi_rollup", "open_requests"} {
+			if err := r.dropOlder(ctx, table, month, prev); err != nil {
+				return groups, err
+			}
 		}
 	}
 	return groups, nil
+}
+
+// dropOlder deletes from table (kpi_rollup or open_requests) the rows of
+// this catalog's builds of month older than version, if it holds any.
+func (r *Rollups) dropOlder(ctx context.Context, table string, month uint32, version uint64) error {
+	var older uint64
+	if err := r.conn.QueryRow(ctx, "SELECT count() FROM "+table+" WHERE terms = ? AND month = ? AND version < ?",
+		rollupDigest, month, version).Scan(&older); err != nil {
+		return fmt.Errorf("find old builds of %s %d: %w", table, month, err)
+	}
+	if older == 0 {
+		return nil
+	}
+	if err := r.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DELETE WHERE terms = '%s' AND month = %d AND version < %d",
+		table, rollupDigest, month, version)); err != nil {
+		return fmt.Errorf("drop old builds of %s %d: %w", table, month, err)
+	}
+	return nil
 }

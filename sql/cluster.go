@@ -42,7 +42,7 @@ var everywhere = map[string]bool{
 	"schema_migrations": true,
 	// The daily rollup is built on one node only (metrics.Rollups): on a
 	// cluster these stay empty, and every query reads request_state.
-	"kpi_rollup": true, "kpi_rollups": true,
+	"kpi_rollup": true, "kpi_rollups": true, "open_requests": true,
 }
 
 // LocalSuffix names the per-node table under a sharded table's Distributed
