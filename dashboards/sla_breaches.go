@@ -15,12 +15,6 @@ import (
 // SLABreachesUID is the uid of the live SLA and breaches dashboard.
 const SLABreachesUID = "servicepulse-sla-breaches"
 
-// Histogram bounds (business hours) of the time distributions.
-var (
-	replyBuckets   = []float64{1, 2, 4, 8, 16, 24, 48, 72}
-	resolveBuckets = []float64{4, 8, 16, 24, 48, 72, 120, 240}
-)
-
 // SLABreaches is the live view of clause 2.3.1 and appendix 2: SLA rates,
 // the open promises at risk (past a warning) or past due, breaches by clause, and the
 // time-to-reply and time-to-resolve distributions in business hours.
@@ -92,14 +86,14 @@ func SLABreaches(ds Datasource) (Dashboard, error) {
 	for _, id := range []string{"reply_hours_p50", "reply_hours_p90", "resolve_hours_p50", "resolve_hours_p90"} {
 		b.kpiTile(kpiByID(id)[0], 6)
 	}
-	b.histogram("Time to reply, distribution", "回复时长分布 — clause 2.3.1. Answered requests by business hours from request to first reply (pauses excluded), on the contract's calendar.", metrics.DistributionByName("reply"), replyBuckets)
-	b.histogram("Time to resolve, distribution", "解决时长分布 — clause 3.3. Resolved requests by business hours from request to final resolution (pauses excluded).", metrics.DistributionByName("resolve"), resolveBuckets)
+	b.histogram("Time to reply, distribution", "回复时长分布 — clause 2.3.1. Answered requests by business hours from request to first reply (pauses excluded), on the contract's calendar.", metrics.DistributionByName("reply"))
+	b.histogram("Time to resolve, distribution", "解决时长分布 — clause 3.3. Resolved requests by business hours from request to final resolution (pauses excluded).", metrics.DistributionByName("resolve"))
 	return b.build()
 }
 
 // histogram is a bar chart of a business-hours distribution.
-func (b *board) histogram(title, desc string, d metrics.Distribution, bounds []float64) {
-	sql := histogramSQL(d, bounds, b.cohortOptions())
+func (b *board) histogram(title, desc string, d metrics.Distribution) {
+	sql := histogramSQL(d, b.cohortOptions())
 	b.add(barchart.NewPanelBuilder().
 		Id(b.id()).
 		Title(title).

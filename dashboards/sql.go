@@ -186,25 +186,22 @@ func unpivotSQL(kpis []metrics.KPI, opts sqlOptions) string {
 		strings.Join(values, ", ") + "] AS value"
 }
 
-// histogramSQL counts the requests of d by business-hour bucket: bucket
-// (a label such as "2–4 h", the last one "≥ 72 h") and requests, in the
-// order of the bounds. Bounds are the buckets' upper ends, increasing.
-func histogramSQL(d metrics.Distribution, bounds []float64, opts sqlOptions) string {
-	var arms []string
-	lo := "0"
-	for _, b := range bounds {
-		arms = append(arms, d.Column+" < "+num(b)+", '"+lo+"–"+num(b)+" h'")
-		lo = num(b)
+// histogramSQL counts the requests of d by business-hour bucket
+// (d.Buckets): bucket (a label such as "2–4 h", the last one "≥ 72 h") and
+// requests, one row per bucket in the order of the bounds, empty buckets
+// included so that the bars keep their places. The counts are KPIs outside
+// the catalog (metrics.Distribution.BucketKPIs), so the daily rollup
+// answers them as it answers the catalog's counts.
+func histogramSQL(d metrics.Distribution, opts sqlOptions) string {
+	kpis := d.BucketKPIs()
+	var labels, counts, order []string
+	for i, k := range kpis {
+		labels = append(labels, metrics.Quote(k.Title))
+		counts = append(counts, "toUInt64(k_"+k.ID+")")
+		order = append(order, strconv.Itoa(i))
 	}
-	label := "multiIf(" + strings.Join(arms, ", ") + ", '≥ " + lo + " h')"
-	var order []string
-	for i, b := range bounds {
-		order = append(order, d.Column+" < "+num(b)+", "+strconv.Itoa(i))
-	}
-	key := "multiIf(" + strings.Join(order, ", ") + ", " + strconv.Itoa(len(bounds)) + ")"
-	opts.where = and(opts.where, d.Filter)
-	return "SELECT " + label + " AS bucket, count() AS requests\nFROM " + opts.scope().Source() + "\nWHERE " + opts.scope().Where() +
-		"\nGROUP BY bucket, " + key + "\nORDER BY " + key
+	return "SELECT bucket, requests\nFROM (\n" + kpiSQL(kpis, nil, opts) + "\n)\nARRAY JOIN [" + strings.Join(labels, ", ") +
+		"] AS bucket, [" + strings.Join(counts, ", ") + "] AS requests, [" + strings.Join(order, ", ") + "] AS i\nORDER BY i"
 }
 
 // and is the conjunction of two conditions, either of which may be empty.

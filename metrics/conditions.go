@@ -1,5 +1,10 @@
 package metrics
 
+import (
+	"strconv"
+	"strings"
+)
+
 // This file names the catalog's conditions that queries beside the KPIs
 // reuse (the breach listing, the dashboards' open-deadline and histogram
 // panels), so that they select exactly what the KPIs count.
@@ -119,14 +124,50 @@ type Distribution struct {
 	Name   string // reply, onsite, resolve
 	Column string // the Float64 column of business hours
 	Filter string // the requests that have a value (as in the KPIs' Expr)
+	// Buckets are the upper ends of its histogram's buckets, increasing
+	// (none: no histogram). Each bucket's count is a sum of the daily
+	// rollup (BucketKPIs), so the bounds are part of its terms.
+	Buckets []float64
 }
 
 // Distributions of the catalog's time KPIs (reply_hours_*, onsite_hours_*,
 // resolve_hours_*).
 var Distributions = []Distribution{
-	{"reply", "reply_bh", happened("replied_at")},
-	{"onsite", "onsite_bh", happened("onsite_at")},
-	{"resolve", "resolve_bh", resolved},
+	{"reply", "reply_bh", happened("replied_at"), []float64{1, 2, 4, 8, 16, 24, 48, 72}},
+	{"onsite", "onsite_bh", happened("onsite_at"), nil},
+	{"resolve", "resolve_bh", resolved, []float64{4, 8, 16, 24, 48, 72, 120, 240}},
+}
+
+// BucketKPIs are the counts of d's histogram, one per bucket in order of
+// its bounds, as KPIs outside the catalog (ID bucket_<name>_<i>, Title the
+// bucket's label: "0–1 h", …, the last "≥ 72 h"): the requests with a value
+// from the bucket's lower bound, included, to its upper one (none without
+// Buckets). They are
+// additive, so a histogram reads the daily rollup.
+func (d Distribution) BucketKPIs() []KPI {
+	if len(d.Buckets) == 0 {
+		return nil
+	}
+	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+	var out []KPI
+	lo := 0.0
+	for i := 0; i <= len(d.Buckets); i++ {
+		cond, label := d.Column+" >= "+num(lo), num(lo)+"–"
+		if i == 0 { // every value below the first bound, as the buckets were counted before
+			cond = ""
+		}
+		if i < len(d.Buckets) {
+			cond, label = strings.TrimPrefix(cond+" AND ", " AND ")+d.Column+" < "+num(d.Buckets[i]), label+num(d.Buckets[i])+" h"
+		} else {
+			label = "≥ " + num(lo) + " h"
+		}
+		out = append(out, KPI{ID: "bucket_" + d.Name + "_" + strconv.Itoa(i), Title: label, Unit: Count, Direction: Informational,
+			Expr: "countIf(" + d.Filter + " AND " + cond + ")"})
+		if i < len(d.Buckets) {
+			lo = d.Buckets[i]
+		}
+	}
+	return out
 }
 
 // DistributionByName returns the distribution called name.

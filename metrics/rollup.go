@@ -58,15 +58,20 @@ func rollupable(by []Dimension) bool {
 	return true
 }
 
-// additives holds the additive form of each additive KPI (by id), and
-// rollupTerms every sum they need, each once, in catalog order: the
+// additives holds the additive form of each additive KPI (by id) and of
+// each histogram bucket (Distribution.BucketKPIs), and rollupTerms every
+// sum they need, each once, in catalog order, then the buckets': the
 // positions of the sums array of kpi_rollup, whose digest (rollupDigest)
 // tells builds of another catalog apart.
 var additives, rollupTerms, rollupDigest = func() (map[string]rolled, []string, string) {
 	byKPI := map[string]rolled{}
 	var terms []string
 	index := map[string]int{}
-	for _, k := range catalog {
+	kpis := slices.Clone(catalog)
+	for _, d := range Distributions { // the histograms' counts, after the catalog's sums
+		kpis = append(kpis, d.BucketKPIs()...)
+	}
+	for _, k := range kpis {
 		if k.Expr == "" {
 			continue
 		}
