@@ -61,9 +61,9 @@ func rollupable(by []Dimension) bool {
 // additives holds the additive form of each additive KPI (by id) and of
 // each histogram bucket (Distribution.BucketKPIs), and rollupTerms every
 // sum they need, each once, in catalog order, then the buckets': the
-// positions of the sums array of kpi_rollup, whose digest (rollupDigest)
-// tells builds of another catalog apart.
-var additives, rollupTerms, rollupDigest = func() (map[string]rolled, []string, string) {
+// positions of the sums array of kpi_rollup (rollupDigest, their digest
+// with the samples', tells builds of another catalog apart).
+var additives, rollupTerms = func() (map[string]rolled, []string) {
 	byKPI := map[string]rolled{}
 	var terms []string
 	index := map[string]int{}
@@ -91,8 +91,62 @@ var additives, rollupTerms, rollupDigest = func() (map[string]rolled, []string, 
 		}
 		byKPI[k.ID] = r
 	}
-	sum := sha256.Sum256([]byte(strings.Join(terms, "\n")))
-	return byKPI, terms, hex.EncodeToString(sum[:8])
+	return byKPI, terms
+}()
+
+// quantiles holds, by KPI id, each exact percentile of the catalog
+// (quantileExactIf(level)(value, condition)) that the daily rollup
+// answers, and rollupSamples the values they sort, each (value, condition)
+// once in catalog order: the positions of kpi_rollup's samples, one array
+// of values per rollup row. A percentile is no sum, but the values of a
+// group are the values of its days put together, so the same exact
+// quantile comes out of them.
+var quantiles, rollupSamples = func() (map[string]rolledQuantile, []sample) {
+	byKPI := map[string]rolledQuantile{}
+	var samples []sample
+	for _, k := range catalog {
+		m := exactQuantile.FindStringSubmatch(k.Expr)
+		if m == nil {
+			continue
+		}
+		value, cond, ok := splitTopComma(m[2])
+		if !ok {
+			continue
+		}
+		s := sample{strings.TrimSpace(value), strings.TrimSpace(cond)}
+		j := slices.Index(samples, s)
+		if j < 0 {
+			j = len(samples)
+			samples = append(samples, s)
+		}
+		byKPI[k.ID] = rolledQuantile{level: m[1], pos: j}
+	}
+	return byKPI, samples
+}()
+
+// sample is what a percentile sorts: the values of an expression over the
+// requests of a condition.
+type sample struct{ value, cond string }
+
+// values is the aggregate of a group's values of s.
+func (s sample) values() string { return "groupArrayIf(toFloat64(" + s.value + "), " + s.cond + ")" }
+
+// rolledQuantile is a percentile's level and the position of its values in
+// rollupSamples.
+type rolledQuantile struct {
+	level string
+	pos   int
+}
+
+// rollupDigest is the digest of the rollup's sums and samples: a build of
+// another catalog's is never read.
+var rollupDigest = func() string {
+	parts := slices.Clone(rollupTerms)
+	for _, s := range rollupSamples {
+		parts = append(parts, "samples of "+s.value+" if "+s.cond)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\n")))
+	return hex.EncodeToString(sum[:8])
 }()
 
 // rolled is a KPI's additive form and the position of each of its sums in
@@ -102,8 +156,12 @@ type rolled struct {
 	pos []int
 }
 
-// Additive reports whether k can be read from the daily rollup.
+// Additive reports whether k is a sum of the daily rollup.
 func Additive(k KPI) bool { _, ok := additives[k.ID]; return ok }
+
+// Rolled reports whether k can be read from the daily rollup: a sum, or an
+// exact percentile of its samples.
+func Rolled(k KPI) bool { _, ok := quantiles[k.ID]; return ok || Additive(k) }
 
 // rollupExpr is k's value from the summed sums array s (an expression)
 // holding the terms at, in that order (positions of rollupTerms).
@@ -266,22 +324,47 @@ var clockColumns = func() map[string]bool {
 	return cols
 }()
 
-// rollupSelect is SelectSQL of the additive kpis over s, read from the
-// daily rollup (s.Database) where its builds are current and, for the
-// other months of the range (the months s.Split selects), from
+// rollupSelect is SelectSQL of the kpis read from the rollup (Rolled) over
+// s, read from the daily rollup (s.Database) where its builds are current
+// and, for the other months of the range (the months s.Split selects), from
 // request_state with FINAL, as Source reads it. Each arm applies the cohort
 // and the filters (after the FINAL) and yields the groupings with the sums
-// the kpis need; the outer query adds them up. The terms are computed once
-// over the FINAL reads (computed in each of 14 arms, analysing them cost
-// 35 ms an arm), grouped by the query's groupings alone (grouping by every
-// rollup dimension made a stale month 1.6 times as slow to read).
+// the kpis need and the values their percentiles sort (s_<position>); the
+// outer query adds the sums up and sorts the values. The terms are
+// computed once over the FINAL reads (computed in each of 14 arms,
+// analysing them cost 35 ms an arm), grouped by the query's groupings alone
+// (grouping by every rollup dimension made a stale month 1.6 times as slow
+// to read).
 func rollupSelect(kpis []KPI, by []Dimension, s Scope) string {
 	t := rollupTables{s.Database}
-	need := neededTerms(kpis)
+	var sums []KPI
+	var samples []int // positions in rollupSamples, in order
+	for _, k := range kpis {
+		if q, ok := quantiles[k.ID]; ok {
+			samples = append(samples, q.pos)
+		} else {
+			sums = append(sums, k)
+		}
+	}
+	slices.Sort(samples)
+	samples = slices.Compact(samples)
+	need := neededTerms(sums)
+	// The samples hold whatever the instant: the days they may come from
+	// are those of the sums, if any depends on it.
 	clock := clockTerms(need)
-	picked := make([]string, len(need))
-	for i, j := range need {
-		picked[i] = "sums[" + strconv.Itoa(j+1) + "]"
+	var picked, fresh []string
+	if len(need) > 0 {
+		p := make([]string, len(need))
+		for i, j := range need {
+			p[i] = "sums[" + strconv.Itoa(j+1) + "]"
+		}
+		picked = append(picked, "["+strings.Join(p, ", ")+"] AS sums")
+		fresh = append(fresh, termsArray(need, s.AsOf)+" AS sums")
+	}
+	for _, j := range samples {
+		col := " AS s_" + strconv.Itoa(j)
+		picked = append(picked, "samples["+strconv.Itoa(j+1)+"]"+col)
+		fresh = append(fresh, rollupSamples[j].values()+col)
 	}
 	var keys []string
 	for _, d := range by {
@@ -293,23 +376,39 @@ func rollupSelect(kpis []KPI, by []Dimension, s Scope) string {
 		group = " GROUP BY " + GroupColumns(by)
 	}
 	served := t.servedDays(s.AsOf, clock)
-	rolled := "SELECT " + lead + "[" + strings.Join(picked, ", ") + "] AS sums FROM " + t.table("kpi_rollup") +
+	rolled := "SELECT " + lead + strings.Join(picked, ", ") + " FROM " + t.table("kpi_rollup") +
 		" WHERE (terms, month, version) IN (" + t.builtBuilds(s.AsOf) + ") AND opened_date IN (" + served + ") AND " + s.Where()
 	within := "((" + strings.Join(s.Split, ") OR (") + "))"
 	live := make([]string, liveArms)
 	for k := range live {
 		live[k] = "SELECT * FROM request_state FINAL WHERE " + within + " AND toYYYYMM(opened_date) IN (" + t.staleMonths(s.AsOf, clock, k) + ")"
 	}
-	fresh := "SELECT " + lead + termsArray(need, s.AsOf) + " AS sums FROM (\n    " + strings.Join(live, "\n    UNION ALL\n    ") +
+	read := "SELECT " + lead + strings.Join(fresh, ", ") + " FROM (\n    " + strings.Join(live, "\n    UNION ALL\n    ") +
 		"\n  ) WHERE " + s.Where() + " AND opened_date NOT IN (" + served + ")" + group
 	var sel []string
 	for _, d := range by {
 		sel = append(sel, DimensionColumn(d))
 	}
+	levels := map[int][]string{} // the levels asked of each sample, fused in one quantilesExactArray
 	for _, k := range kpis {
-		sel = append(sel, rollupExpr(k, "sumForEach(sums)", need)+" AS k_"+k.ID)
+		if q, ok := quantiles[k.ID]; ok && !slices.Contains(levels[q.pos], q.level) {
+			levels[q.pos] = append(levels[q.pos], q.level)
+		}
 	}
-	return "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (\n  " + rolled + "\n  UNION ALL\n  " + fresh + "\n)" + strings.Replace(group, " ", "\n", 1)
+	for _, k := range kpis {
+		e := ""
+		if q, ok := quantiles[k.ID]; ok {
+			// NaN without values, as quantileExactIf on 18.16 (current
+			// ClickHouse gives zeros).
+			v := "s_" + strconv.Itoa(q.pos)
+			e = "if(sum(length(" + v + ")) = 0, nan, quantilesExactArray(" + strings.Join(levels[q.pos], ", ") + ")(" + v + ")[" +
+				strconv.Itoa(slices.Index(levels[q.pos], q.level)+1) + "])"
+		} else {
+			e = rollupExpr(k, "sumForEach(sums)", need)
+		}
+		sel = append(sel, e+" AS k_"+k.ID)
+	}
+	return "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (\n  " + rolled + "\n  UNION ALL\n  " + read + "\n)" + strings.Replace(group, " ", "\n", 1)
 }
 
 // rollupBuildSQL is the INSERT of one build of month (YYYYMM) of the daily
@@ -336,9 +435,13 @@ func rollupBuildSQL(month int, version uint64, builtAt string, columns map[strin
 		}
 	}
 	dims := strings.Join(rollupDims, ", ")
-	return "INSERT INTO kpi_rollup (terms, month, version, " + dims + ", sums, valid_until)\n" +
+	values := make([]string, len(rollupSamples))
+	for i, smp := range rollupSamples {
+		values[i] = smp.values()
+	}
+	return "INSERT INTO kpi_rollup (terms, month, version, " + dims + ", sums, samples, valid_until)\n" +
 		"SELECT '" + rollupDigest + "', toUInt32(" + strconv.Itoa(month) + "), toUInt64(" + strconv.FormatUint(version, 10) + "), " + dims + ",\n  " +
-		termsArray(allTerms(), builtAt) + ",\n  min(" + next + ")\n" +
+		termsArray(allTerms(), builtAt) + ",\n  [" + strings.Join(values, ", ") + "],\n  min(" + next + ")\n" +
 		"FROM request_state FINAL WHERE toYYYYMM(opened_date) = " + strconv.Itoa(month) + "\nGROUP BY " + dims
 }
 

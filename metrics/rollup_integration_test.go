@@ -216,7 +216,7 @@ func double(t *testing.T, conn interface {
 	v := uint64(time.Now().UnixNano())
 	for _, q := range []string{
 		fmt.Sprintf(`INSERT INTO kpi_rollup SELECT terms, month, %d, opened_date, contract_id, partner_id, product_model, region, channel,
-			arrayMap(x -> x * 2, sums), valid_until FROM kpi_rollup
+			arrayMap(x -> x * 2, sums), samples, valid_until FROM kpi_rollup
 			WHERE (terms, month, version) IN (SELECT terms, month, version FROM kpi_rollups FINAL WHERE month = %d)`, v, month),
 		fmt.Sprintf(`INSERT INTO kpi_rollups SELECT terms, month, %d, built_at, blocks, mutation, valid_until, groups
 			FROM kpi_rollups FINAL WHERE month = %d`, v, month),
@@ -321,5 +321,54 @@ func TestIntegrationOpenRequestsColumns(t *testing.T) {
 	}
 	if open0 != wantOpen || wantOpen == 0 {
 		t.Errorf("the current build copied %d open requests, request_state holds %d (want them equal and some)", open0, wantOpen)
+	}
+}
+
+// The exact percentiles come from the samples of a current build: doubled
+// values written as the newest build double the median of the time to
+// reply; once the states are rewritten, the median is read from
+// request_state again and is the case's.
+func TestIntegrationPercentilesFromTheRollup(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c, s, q := september(t)
+	k := kpi(t, "reply_hours_p50")
+	median := func() float64 {
+		t.Helper()
+		gs, err := metrics.Run(ctx, s.Conn, q, []metrics.KPI{k}, nil)
+		if err != nil || len(gs) != 1 {
+			t.Fatalf("%s: %v, %d groups", k.ID, err, len(gs))
+		}
+		return gs[0].Values[k.ID]
+	}
+	want := c.Want(t, k.ID, "*")
+	roll := metrics.NewRollups(s.Conn, s.Log)
+	roll.Now = func() time.Time { return q.AsOf }
+	if _, err := roll.Refresh(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := median(); got != want || want == 0 {
+		t.Fatalf("%s from the rollup = %v, want %v (not 0)", k.ID, got, want)
+	}
+	v := uint64(time.Now().UnixNano())
+	for _, stmt := range []string{
+		fmt.Sprintf(`INSERT INTO kpi_rollup SELECT terms, month, %d, opened_date, contract_id, partner_id, product_model, region, channel,
+			sums, arrayMap(a -> arrayMap(x -> x * 2, a), samples), valid_until FROM kpi_rollup
+			WHERE (terms, month, version) IN (SELECT terms, month, version FROM kpi_rollups FINAL WHERE month = 202609)`, v),
+		fmt.Sprintf(`INSERT INTO kpi_rollups SELECT terms, month, %d, built_at, blocks, mutation, valid_until, groups
+			FROM kpi_rollups FINAL WHERE month = 202609`, v),
+	} {
+		if err := s.Conn.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := median(); got != 2*want {
+		t.Fatalf("%s with doubled samples current = %v, want %v: the query did not read the rollup", k.ID, got, 2*want)
+	}
+	if _, err := sla.NewRefresher(s.Conn, s.Log).RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := median(); got != want {
+		t.Errorf("after the states were rewritten, %s = %v, want %v from request_state", k.ID, got, want)
 	}
 }

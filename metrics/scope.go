@@ -124,17 +124,18 @@ const asOfPlaceholder = asOf
 // what the score needs. There is no ORDER BY: the dialect says how its rows
 // are ordered. The SQL runs on ClickHouse 18.16 and current versions.
 //
-// With s.Rollup, the additive KPIs come from the daily rollup where it is
-// current, and from request_state elsewhere (rollupSelect); the others
-// (percentiles) from request_state, joined on the groupings. The numbers are
-// the same either way.
+// With s.Rollup, the KPIs the daily rollup holds (its sums and the exact
+// percentiles of its samples, Rolled) come from it where it is current, and
+// from request_state elsewhere (rollupSelect); the others (the complaints'
+// close-time median, whose values are arrays) from request_state, joined on
+// the groupings. The numbers are the same either way.
 func SelectSQL(kpis []KPI, by []Dimension, s Scope) string {
 	if s.Rollup && s.Database != "" && len(s.Split) > 0 && rollupable(by) {
 		var add, rest []KPI
 		for _, k := range kpis {
 			switch {
 			case k.Expr == "":
-			case Additive(k):
+			case Rolled(k):
 				add = append(add, k)
 			default:
 				rest = append(rest, k)
@@ -150,7 +151,7 @@ func SelectSQL(kpis []KPI, by []Dimension, s Scope) string {
 	return directSelect(kpis, by, s)
 }
 
-// joinedSelect is SelectSQL of kpis, whose additive ones (add) come from
+// joinedSelect is SelectSQL of kpis, whose rolled ones (add) come from
 // rollupSelect and the others (rest) from request_state, one row per group
 // on each side: the two are joined on the groupings.
 func joinedSelect(kpis, add, rest []KPI, by []Dimension, s Scope) string {
