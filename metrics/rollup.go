@@ -3,7 +3,9 @@ package metrics
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,9 +97,9 @@ var additives, rollupTerms = func() (map[string]rolled, []string) {
 }()
 
 // quantiles holds, by KPI id, each exact percentile of the catalog
-// (quantileExactIf(level)(value, condition)) that the daily rollup
-// answers, and rollupSamples the values they sort, each (value, condition)
-// once in catalog order: the positions of kpi_rollup's samples, one array
+// (quantileExactIf(level)(value, condition), quantileExactArray(level)(array))
+// that the daily rollup answers, and rollupSamples the values they sort,
+// each once in catalog order: kpi_rollup's samples_<position>, one array
 // of values per rollup row. A percentile is no sum, but the values of a
 // group are the values of its days put together, so the same exact
 // quantile comes out of them.
@@ -105,31 +107,54 @@ var quantiles, rollupSamples = func() (map[string]rolledQuantile, []sample) {
 	byKPI := map[string]rolledQuantile{}
 	var samples []sample
 	for _, k := range catalog {
-		m := exactQuantile.FindStringSubmatch(k.Expr)
-		if m == nil {
+		var s sample
+		if m := exactQuantile.FindStringSubmatch(k.Expr); m != nil {
+			value, cond, ok := splitTopComma(m[2])
+			if !ok {
+				continue
+			}
+			s = sample{value: strings.TrimSpace(value), cond: strings.TrimSpace(cond)}
+		} else if m = exactArrayQuantile.FindStringSubmatch(k.Expr); m != nil {
+			s = sample{value: m[2], array: true}
+		} else {
 			continue
 		}
-		value, cond, ok := splitTopComma(m[2])
-		if !ok {
-			continue
-		}
-		s := sample{strings.TrimSpace(value), strings.TrimSpace(cond)}
 		j := slices.Index(samples, s)
 		if j < 0 {
 			j = len(samples)
 			samples = append(samples, s)
 		}
-		byKPI[k.ID] = rolledQuantile{level: m[1], pos: j}
+		byKPI[k.ID] = rolledQuantile{level: quantileLevel.FindStringSubmatch(k.Expr)[1], pos: j}
 	}
 	return byKPI, samples
 }()
 
+// exactArrayQuantile is a KPI expression quantileExactArray(level)(array):
+// the percentile of the elements of an array column's values.
+var exactArrayQuantile = regexp.MustCompile(`^quantileExactArray\(([0-9.]+)\)\((.*)\)$`)
+
+// quantileLevel is the level of a percentile KPI's expression.
+var quantileLevel = regexp.MustCompile(`^quantileExact(?:If|Array)\(([0-9.]+)\)`)
+
 // sample is what a percentile sorts: the values of an expression over the
-// requests of a condition.
-type sample struct{ value, cond string }
+// requests of a condition, or (array) the elements of an array expression
+// over every request.
+type sample struct {
+	value, cond string
+	array       bool
+}
 
 // values is the aggregate of a group's values of s.
-func (s sample) values() string { return "groupArrayIf(toFloat64(" + s.value + "), " + s.cond + ")" }
+func (s sample) values() string {
+	if s.array {
+		return "groupArrayArray(arrayMap(x -> toFloat64(x), " + s.value + "))"
+	}
+	return "groupArrayIf(toFloat64(" + s.value + "), " + s.cond + ")"
+}
+
+// sampleColumn is the column of kpi_rollup holding the values of
+// rollupSamples[j] (sql/0013_rollup_samples.sql declares one per sample).
+func sampleColumn(j int) string { return "samples_" + strconv.Itoa(j) }
 
 // rolledQuantile is a percentile's level and the position of its values in
 // rollupSamples.
@@ -143,7 +168,7 @@ type rolledQuantile struct {
 var rollupDigest = func() string {
 	parts := slices.Clone(rollupTerms)
 	for _, s := range rollupSamples {
-		parts = append(parts, "samples of "+s.value+" if "+s.cond)
+		parts = append(parts, fmt.Sprintf("samples of %s if %s (array %t)", s.value, s.cond, s.array))
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 	return hex.EncodeToString(sum[:8])
@@ -363,7 +388,7 @@ func rollupSelect(kpis []KPI, by []Dimension, s Scope) string {
 	}
 	for _, j := range samples {
 		col := " AS s_" + strconv.Itoa(j)
-		picked = append(picked, "samples["+strconv.Itoa(j+1)+"]"+col)
+		picked = append(picked, sampleColumn(j)+col)
 		fresh = append(fresh, rollupSamples[j].values()+col)
 	}
 	var keys []string
@@ -435,13 +460,13 @@ func rollupBuildSQL(month int, version uint64, builtAt string, columns map[strin
 		}
 	}
 	dims := strings.Join(rollupDims, ", ")
-	values := make([]string, len(rollupSamples))
-	for i, smp := range rollupSamples {
-		values[i] = smp.values()
+	cols, values := []string{"sums"}, []string{termsArray(allTerms(), builtAt)}
+	for j, smp := range rollupSamples {
+		cols, values = append(cols, sampleColumn(j)), append(values, smp.values())
 	}
-	return "INSERT INTO kpi_rollup (terms, month, version, " + dims + ", sums, samples, valid_until)\n" +
+	return "INSERT INTO kpi_rollup (terms, month, version, " + dims + ", " + strings.Join(cols, ", ") + ", valid_until)\n" +
 		"SELECT '" + rollupDigest + "', toUInt32(" + strconv.Itoa(month) + "), toUInt64(" + strconv.FormatUint(version, 10) + "), " + dims + ",\n  " +
-		termsArray(allTerms(), builtAt) + ",\n  [" + strings.Join(values, ", ") + "],\n  min(" + next + ")\n" +
+		strings.Join(values, ",\n  ") + ",\n  min(" + next + ")\n" +
 		"FROM request_state FINAL WHERE toYYYYMM(opened_date) = " + strconv.Itoa(month) + "\nGROUP BY " + dims
 }
 

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -103,5 +104,28 @@ func TestFuseQuantiles(t *testing.T) {
 	}
 	if len(f) != 6 {
 		t.Errorf("%d percentiles fused, want the six of reply, on-site and resolve: %v", len(f), f)
+	}
+}
+
+// The rollup keeps one samples_<i> column per value a percentile sorts
+// (sql/0013_rollup_samples.sql declares four): a fifth needs a migration.
+// The first is the time to reply, which TestIntegrationPercentilesFromTheRollup
+// doubles as samples_0.
+func TestRollupSamples(t *testing.T) {
+	if len(rollupSamples) > 4 {
+		t.Errorf("%d percentile samples, kpi_rollup has columns for 4: add samples_%d to a migration", len(rollupSamples), len(rollupSamples)-1)
+	}
+	if got := rollupSamples[0]; got.value != "reply_bh" || got.array {
+		t.Errorf("first sample %+v, want the time to reply", got)
+	}
+	var ids []string
+	for _, k := range catalog {
+		if _, ok := quantiles[k.ID]; ok {
+			ids = append(ids, k.ID)
+		}
+	}
+	want := []string{"reply_hours_p50", "reply_hours_p90", "onsite_hours_p50", "onsite_hours_p90", "resolve_hours_p50", "resolve_hours_p90", "complaint_close_hours_p50"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("percentiles read from the rollup %v, want %v", ids, want)
 	}
 }

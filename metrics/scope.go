@@ -126,9 +126,8 @@ const asOfPlaceholder = asOf
 //
 // With s.Rollup, the KPIs the daily rollup holds (its sums and the exact
 // percentiles of its samples, Rolled) come from it where it is current, and
-// from request_state elsewhere (rollupSelect); the others (the complaints'
-// close-time median, whose values are arrays) from request_state, joined on
-// the groupings. The numbers are the same either way.
+// from request_state elsewhere (rollupSelect); any other (none in the
+// catalog today) from request_state, joined on the groupings. The numbers are the same either way.
 func SelectSQL(kpis []KPI, by []Dimension, s Scope) string {
 	if s.Rollup && s.Database != "" && len(s.Split) > 0 && rollupable(by) {
 		var add, rest []KPI
