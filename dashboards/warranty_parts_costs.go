@@ -1,6 +1,8 @@
 package dashboards
 
 import (
+	"strings"
+
 	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -105,10 +107,21 @@ func WarrantyPartsCosts(ds Datasource) (Dashboard, error) {
 	return b.build()
 }
 
-// warrantyMixSQL counts the resolved requests and their fees by warranty.
+// warrantyMixSQL counts the resolved requests and their fees by warranty
+// status, one row per status of metrics.Warranties in order, none left out:
+// KPIs outside the catalog (metrics.WarrantyKPIs), which the daily rollup
+// answers. (Before, a GROUP BY warranty over request_state: 0.9-1.2 s over
+// a year of 10M, and a row "" of the unresolved requests, with no repairs.)
 func warrantyMixSQL(opts sqlOptions) string {
-	r := metrics.ResolvedCondition
-	return "SELECT warranty,\n  countIf(" + r + ") AS repairs,\n  toFloat64(sumIf(parts_fee, " + r + ")) AS parts_fees,\n" +
-		"  toFloat64(sumIf(labour_fee, " + r + ")) AS labour_fees\nFROM " + opts.scope().Source() + "\nWHERE " + opts.scope().Where() +
-		"\nGROUP BY warranty\nORDER BY warranty"
+	kpis := metrics.WarrantyKPIs()
+	var names, repairs, parts, labour []string
+	for i, w := range metrics.Warranties {
+		names = append(names, metrics.Quote(w))
+		repairs = append(repairs, "toUInt64(k_"+kpis[3*i].ID+")")
+		parts = append(parts, "toFloat64(k_"+kpis[3*i+1].ID+")")
+		labour = append(labour, "toFloat64(k_"+kpis[3*i+2].ID+")")
+	}
+	return "SELECT warranty, repairs, parts_fees, labour_fees\nFROM (\n" + kpiSQL(kpis, nil, opts) + "\n)\nARRAY JOIN [" +
+		strings.Join(names, ", ") + "] AS warranty, [" + strings.Join(repairs, ", ") + "] AS repairs, [" +
+		strings.Join(parts, ", ") + "] AS parts_fees, [" + strings.Join(labour, ", ") + "] AS labour_fees\nORDER BY warranty"
 }

@@ -179,3 +179,26 @@ func DistributionByName(name string) Distribution {
 	}
 	panic("metrics: unknown distribution " + name)
 }
+
+// Warranties are the warranty statuses a resolution records, in order
+// (transform validates the same set; TestWarrantiesAreTransforms).
+var Warranties = []string{"extended", "in_warranty", "out_of_warranty"}
+
+// WarrantyKPIs are, for each warranty status of Warranties, the resolved
+// requests, their parts fees and their labour fees (yuan), as KPIs outside
+// the catalog (IDs warranty_<status>_repairs, _parts_fees, _labour_fees):
+// sums of the daily rollup, so the warranty mix reads it. Fees are summed
+// in cents, as paid_fee_per_repair sums them, so that the sums are integers
+// a Float64 holds exactly: divided by 100, each is the Float64 nearest the
+// exact sum, as toFloat64 of the Decimal sum gives.
+func WarrantyKPIs() []KPI {
+	var out []KPI
+	for _, w := range Warranties {
+		c := resolved + " AND warranty = '" + w + "'"
+		out = append(out,
+			KPI{ID: "warranty_" + w + "_repairs", Title: w, Unit: Count, Direction: Informational, Expr: "countIf(" + c + ")"},
+			KPI{ID: "warranty_" + w + "_parts_fees", Title: w, Unit: CNY, Direction: Informational, Expr: "sumIf(toInt64(parts_fee * 100), " + c + ") / 100"},
+			KPI{ID: "warranty_" + w + "_labour_fees", Title: w, Unit: CNY, Direction: Informational, Expr: "sumIf(toInt64(labour_fee * 100), " + c + ") / 100"})
+	}
+	return out
+}

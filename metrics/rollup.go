@@ -60,9 +60,10 @@ func rollupable(by []Dimension) bool {
 	return true
 }
 
-// additives holds the additive form of each additive KPI (by id) and of
-// each histogram bucket (Distribution.BucketKPIs), and rollupTerms every
-// sum they need, each once, in catalog order, then the buckets': the
+// additives holds the additive form of each additive KPI (by id), of each
+// histogram bucket (Distribution.BucketKPIs) and of the warranty mix
+// (WarrantyKPIs), and rollupTerms every sum they need, each once, in
+// catalog order, then the buckets', then the mix's: the
 // positions of the sums array of kpi_rollup (rollupDigest, their digest
 // with the samples', tells builds of another catalog apart).
 var additives, rollupTerms = func() (map[string]rolled, []string) {
@@ -73,6 +74,7 @@ var additives, rollupTerms = func() (map[string]rolled, []string) {
 	for _, d := range Distributions { // the histograms' counts, after the catalog's sums
 		kpis = append(kpis, d.BucketKPIs()...)
 	}
+	kpis = append(kpis, WarrantyKPIs()...) // then the warranty mix's
 	for _, k := range kpis {
 		if k.Expr == "" {
 			continue

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"servicepulse/transform"
 )
 
 func TestSplitAdditive(t *testing.T) {
@@ -127,5 +129,12 @@ func TestRollupSamples(t *testing.T) {
 	want := []string{"reply_hours_p50", "reply_hours_p90", "onsite_hours_p50", "onsite_hours_p90", "resolve_hours_p50", "resolve_hours_p90", "complaint_close_hours_p50"}
 	if !slices.Equal(ids, want) {
 		t.Errorf("percentiles read from the rollup %v, want %v", ids, want)
+	}
+}
+
+// The warranty mix lists the statuses transform accepts, in order.
+func TestWarrantiesAreTransforms(t *testing.T) {
+	if want := slices.Sorted(slices.Values(transform.Warranties)); !slices.Equal(Warranties, want) {
+		t.Errorf("metrics.Warranties = %v, want transform's, sorted: %v", Warranties, want)
 	}
 }
