@@ -1,6 +1,8 @@
 package dashboards
 
 import (
+	"strings"
+
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
@@ -70,7 +72,7 @@ func FeedbackComplaints(ds Datasource) (Dashboard, error) {
 		Title(title).
 		Description("投诉分类 — clause 5.3 (privacy: clause 9.2.1, appendix 1.4). Complaints about the requests of the time range by category: how many, per 100 requests, the median business hours to close the closed ones (as complaint_close_hours_p50), and how many are still open.").
 		Datasource(b.ds).
-		WithTarget(b.query(title, "A", complaintsByCategorySQL(), Table, Cohort, cols...)).
+		WithTarget(b.query(title, "A", complaintsByCategorySQL(b.cohortOptions()), Table, Cohort, cols...)).
 		OverrideByName("category", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Category"}}).
 		OverrideByName("complaints", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Complaints"}, {Id: "unit", Value: "short"}}).
 		OverrideByName("per_100_requests", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "Per 100 requests"}, {Id: "decimals", Value: 2}}).
@@ -80,16 +82,25 @@ func FeedbackComplaints(ds Datasource) (Dashboard, error) {
 	return b.build()
 }
 
-// complaintsByCategorySQL unnests the complaints of the cohort's requests.
-// Complaints per 100 requests divide by all the cohort's requests (a scalar
-// subquery with the same filter), as complaint_rate does.
-func complaintsByCategorySQL() string {
-	scope := sqlOptions{variables: filterDimensions}.scope()
-	where := scope.Where()
-	return "SELECT category,\n  count() AS complaints,\n" +
-		"  100 * count() / (SELECT count() FROM " + scope.Source() + " WHERE " + where + ") AS per_100_requests,\n" +
-		"  quantileExactIf(0.5)(close_bh, close_bh >= 0) AS close_hours_p50,\n" +
-		"  countIf(close_bh < 0) AS still_open\n" +
-		"FROM " + scope.Source() + "\nARRAY JOIN complaint_category AS category, complaint_close_bh AS close_bh\n" +
-		"WHERE " + where + "\nGROUP BY category\nORDER BY complaints DESC, category"
+// complaintsByCategorySQL lists the complaints about the cohort's requests
+// by category: how many, per 100 requests (all the cohort's requests, as
+// complaint_rate divides), the median hours to close the closed ones and
+// how many are still open, the categories with complaints only, most
+// first. The numbers are KPIs outside the catalog (metrics.ComplaintKPIs)
+// and the catalog's requests, which the daily rollup answers. (Before, an
+// ARRAY JOIN of every complaint of request_state and a second read for the
+// requests: 1.0-1.2 s over a year of 10M.)
+func complaintsByCategorySQL(opts sqlOptions) string {
+	kpis := append(metrics.ComplaintKPIs(), kpiByID("requests")...)
+	var names, counts, medians, open []string
+	for i, c := range metrics.ComplaintClasses {
+		names = append(names, metrics.Quote(c))
+		counts = append(counts, "toUInt64(k_"+kpis[3*i].ID+")")
+		open = append(open, "toUInt64(k_"+kpis[3*i+1].ID+")")
+		medians = append(medians, "toFloat64(k_"+kpis[3*i+2].ID+")")
+	}
+	return "SELECT category, complaints, 100 * complaints / k_requests AS per_100_requests, close_hours_p50, still_open\nFROM (\n" +
+		kpiSQL(kpis, nil, opts) + "\n)\nARRAY JOIN [" + strings.Join(names, ", ") + "] AS category, [" + strings.Join(counts, ", ") +
+		"] AS complaints, [" + strings.Join(medians, ", ") + "] AS close_hours_p50, [" + strings.Join(open, ", ") + "] AS still_open\n" +
+		"WHERE complaints > 0\nORDER BY complaints DESC, category"
 }

@@ -95,7 +95,7 @@ func TestIntegrationWarrantyMix(t *testing.T) {
 	v := time.Now().UnixNano()
 	for _, q := range []string{
 		fmt.Sprintf("INSERT INTO kpi_rollup SELECT terms, month, %d, opened_date, contract_id, partner_id, product_model, region, channel, "+
-			"arrayMap(x -> x * 2, sums), samples_0, samples_1, samples_2, samples_3, valid_until FROM kpi_rollup", v),
+			"arrayMap(x -> x * 2, sums), samples_0, samples_1, samples_2, samples_3, samples_4, samples_5, samples_6, samples_7, samples_8, samples_9, valid_until FROM kpi_rollup", v),
 		fmt.Sprintf("INSERT INTO kpi_rollups SELECT terms, month, %d, built_at, blocks, mutation, valid_until, groups FROM kpi_rollups FINAL", v),
 	} {
 		if err := conn.Exec(ctx, q); err != nil {

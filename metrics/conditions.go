@@ -202,3 +202,27 @@ func WarrantyKPIs() []KPI {
 	}
 	return out
 }
+
+// ComplaintClasses are the categories a complaint records, in order
+// (transform validates the same set; TestComplaintClassesAreTransforms).
+var ComplaintClasses = []string{"attitude", "billing", "delay", "other", "privacy", "quality"}
+
+// ComplaintKPIs are, for each category of ComplaintClasses, its
+// complaints, those still open, and the median business hours to close
+// the closed ones (as complaint_close_hours_p50), as KPIs outside the
+// catalog (IDs complaints_<category>, _open, _close_hours_p50): the
+// rollup's sums and samples, so the complaints by category read it.
+func ComplaintKPIs() []KPI {
+	var out []KPI
+	for _, c := range ComplaintClasses {
+		q := "'" + c + "'"
+		out = append(out,
+			KPI{ID: "complaints_" + c, Title: c, Unit: Count, Direction: Informational,
+				Expr: "sum(countEqual(complaint_category, " + q + "))"},
+			KPI{ID: "complaints_" + c + "_open", Title: c, Unit: Count, Direction: Informational,
+				Expr: "sum(arrayCount((k, h) -> k = " + q + " AND h < 0, complaint_category, complaint_close_bh))"},
+			KPI{ID: "complaints_" + c + "_close_hours_p50", Title: c, Unit: Hours, Direction: Informational,
+				Expr: "quantileExactArray(0.5)(arrayFilter((h, k) -> h >= 0 AND k = " + q + ", complaint_close_bh, complaint_category))"})
+	}
+	return out
+}

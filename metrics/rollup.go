@@ -60,22 +60,28 @@ func rollupable(by []Dimension) bool {
 	return true
 }
 
-// additives holds the additive form of each additive KPI (by id), of each
-// histogram bucket (Distribution.BucketKPIs) and of the warranty mix
-// (WarrantyKPIs), and rollupTerms every sum they need, each once, in
-// catalog order, then the buckets', then the mix's: the
+// rolledKPIs are the KPIs the daily rollup may hold: the catalog's, then
+// those of the dashboards' panels that are not KPIs of the catalog: the
+// histograms' bucket counts (Distribution.BucketKPIs), the warranty mix
+// (WarrantyKPIs) and the complaints by category (ComplaintKPIs).
+func rolledKPIs() []KPI {
+	kpis := slices.Clone(catalog)
+	for _, d := range Distributions {
+		kpis = append(kpis, d.BucketKPIs()...)
+	}
+	kpis = append(kpis, WarrantyKPIs()...)
+	return append(kpis, ComplaintKPIs()...)
+}
+
+// additives holds the additive form of each additive KPI of rolledKPIs (by
+// id), and rollupTerms every sum they need, each once, in that order: the
 // positions of the sums array of kpi_rollup (rollupDigest, their digest
 // with the samples', tells builds of another catalog apart).
 var additives, rollupTerms = func() (map[string]rolled, []string) {
 	byKPI := map[string]rolled{}
 	var terms []string
 	index := map[string]int{}
-	kpis := slices.Clone(catalog)
-	for _, d := range Distributions { // the histograms' counts, after the catalog's sums
-		kpis = append(kpis, d.BucketKPIs()...)
-	}
-	kpis = append(kpis, WarrantyKPIs()...) // then the warranty mix's
-	for _, k := range kpis {
+	for _, k := range rolledKPIs() {
 		if k.Expr == "" {
 			continue
 		}
@@ -98,17 +104,17 @@ var additives, rollupTerms = func() (map[string]rolled, []string) {
 	return byKPI, terms
 }()
 
-// quantiles holds, by KPI id, each exact percentile of the catalog
+// quantiles holds, by KPI id, each exact percentile of rolledKPIs
 // (quantileExactIf(level)(value, condition), quantileExactArray(level)(array))
 // that the daily rollup answers, and rollupSamples the values they sort,
-// each once in catalog order: kpi_rollup's samples_<position>, one array
+// each once in that order: kpi_rollup's samples_<position>, one array
 // of values per rollup row. A percentile is no sum, but the values of a
 // group are the values of its days put together, so the same exact
 // quantile comes out of them.
 var quantiles, rollupSamples = func() (map[string]rolledQuantile, []sample) {
 	byKPI := map[string]rolledQuantile{}
 	var samples []sample
-	for _, k := range catalog {
+	for _, k := range rolledKPIs() {
 		var s sample
 		if m := exactQuantile.FindStringSubmatch(k.Expr); m != nil {
 			value, cond, ok := splitTopComma(m[2])

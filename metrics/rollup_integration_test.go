@@ -216,7 +216,7 @@ func double(t *testing.T, conn interface {
 	v := uint64(time.Now().UnixNano())
 	for _, q := range []string{
 		fmt.Sprintf(`INSERT INTO kpi_rollup SELECT terms, month, %d, opened_date, contract_id, partner_id, product_model, region, channel,
-			arrayMap(x -> x * 2, sums), samples_0, samples_1, samples_2, samples_3, valid_until FROM kpi_rollup
+			arrayMap(x -> x * 2, sums), samples_0, samples_1, samples_2, samples_3, samples_4, samples_5, samples_6, samples_7, samples_8, samples_9, valid_until FROM kpi_rollup
 			WHERE (terms, month, version) IN (SELECT terms, month, version FROM kpi_rollups FINAL WHERE month = %d)`, v, month),
 		fmt.Sprintf(`INSERT INTO kpi_rollups SELECT terms, month, %d, built_at, blocks, mutation, valid_until, groups
 			FROM kpi_rollups FINAL WHERE month = %d`, v, month),
@@ -353,7 +353,7 @@ func TestIntegrationPercentilesFromTheRollup(t *testing.T) {
 	v := uint64(time.Now().UnixNano())
 	for _, stmt := range []string{
 		fmt.Sprintf(`INSERT INTO kpi_rollup SELECT terms, month, %d, opened_date, contract_id, partner_id, product_model, region, channel,
-			sums, arrayMap(x -> x * 2, samples_0), samples_1, samples_2, samples_3, valid_until FROM kpi_rollup
+			sums, arrayMap(x -> x * 2, samples_0), samples_1, samples_2, samples_3, samples_4, samples_5, samples_6, samples_7, samples_8, samples_9, valid_until FROM kpi_rollup
 			WHERE (terms, month, version) IN (SELECT terms, month, version FROM kpi_rollups FINAL WHERE month = 202609)`, v),
 		fmt.Sprintf(`INSERT INTO kpi_rollups SELECT terms, month, %d, built_at, blocks, mutation, valid_until, groups
 			FROM kpi_rollups FINAL WHERE month = 202609`, v),

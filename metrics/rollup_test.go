@@ -110,12 +110,12 @@ func TestFuseQuantiles(t *testing.T) {
 }
 
 // The rollup keeps one samples_<i> column per value a percentile sorts
-// (sql/0013_rollup_samples.sql declares four): a fifth needs a migration.
+// (sql/0013_rollup_samples.sql declares ten): an eleventh needs a migration.
 // The first is the time to reply, which TestIntegrationPercentilesFromTheRollup
 // doubles as samples_0.
 func TestRollupSamples(t *testing.T) {
-	if len(rollupSamples) > 4 {
-		t.Errorf("%d percentile samples, kpi_rollup has columns for 4: add samples_%d to a migration", len(rollupSamples), len(rollupSamples)-1)
+	if len(rollupSamples) > 10 {
+		t.Errorf("%d percentile samples, kpi_rollup has columns for 10: add samples_%d to a migration", len(rollupSamples), len(rollupSamples)-1)
 	}
 	if got := rollupSamples[0]; got.value != "reply_bh" || got.array {
 		t.Errorf("first sample %+v, want the time to reply", got)
@@ -136,5 +136,12 @@ func TestRollupSamples(t *testing.T) {
 func TestWarrantiesAreTransforms(t *testing.T) {
 	if want := slices.Sorted(slices.Values(transform.Warranties)); !slices.Equal(Warranties, want) {
 		t.Errorf("metrics.Warranties = %v, want transform's, sorted: %v", Warranties, want)
+	}
+}
+
+// The complaints by category list the categories transform accepts, in order.
+func TestComplaintClassesAreTransforms(t *testing.T) {
+	if want := slices.Sorted(slices.Values(transform.ComplaintClasses)); !slices.Equal(ComplaintClasses, want) {
+		t.Errorf("metrics.ComplaintClasses = %v, want transform's, sorted: %v", ComplaintClasses, want)
 	}
 }

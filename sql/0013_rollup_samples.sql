@@ -2,7 +2,8 @@
 -- rollup (issue [5/7], docs/queries.md "Percentiles from the rollup"):
 -- samples_<i> holds the values the i-th of the catalog's exact percentiles
 -- sorts (metrics.rollupSamples: the reply, on-site and resolve hours of
--- quantileExactIf, the complaints' close times of quantileExactArray) over
+-- quantileExactIf, the complaints' close times of quantileExactArray, then
+-- those of each complaint category for the complaints by category) over
 -- the row's requests. A percentile of a group is the exact quantile of its
 -- days' values put together, so a year's median reads these arrays instead
 -- of ten million request states with FINAL. The builds before this column
@@ -16,4 +17,10 @@
 ALTER TABLE kpi_rollup ADD COLUMN samples_0 Array(Float64) AFTER sums;
 ALTER TABLE kpi_rollup ADD COLUMN samples_1 Array(Float64) AFTER samples_0;
 ALTER TABLE kpi_rollup ADD COLUMN samples_2 Array(Float64) AFTER samples_1;
-ALTER TABLE kpi_rollup ADD COLUMN samples_3 Array(Float64) AFTER samples_2
+ALTER TABLE kpi_rollup ADD COLUMN samples_3 Array(Float64) AFTER samples_2;
+ALTER TABLE kpi_rollup ADD COLUMN samples_4 Array(Float64) AFTER samples_3;
+ALTER TABLE kpi_rollup ADD COLUMN samples_5 Array(Float64) AFTER samples_4;
+ALTER TABLE kpi_rollup ADD COLUMN samples_6 Array(Float64) AFTER samples_5;
+ALTER TABLE kpi_rollup ADD COLUMN samples_7 Array(Float64) AFTER samples_6;
+ALTER TABLE kpi_rollup ADD COLUMN samples_8 Array(Float64) AFTER samples_7;
+ALTER TABLE kpi_rollup ADD COLUMN samples_9 Array(Float64) AFTER samples_8
