@@ -258,6 +258,13 @@ func (r *Refresher) CaughtUp() bool {
 	return r.caughtUp
 }
 
+// Pending is how many requests Committed named that no refresh has taken yet.
+func (r *Refresher) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.queue)
+}
+
 // withSiblings returns ids with every request on the same product serials.
 func (r *Refresher) withSiblings(ctx context.Context, ids []string) ([]string, error) {
 	return OnSerials(ctx, r.conn, ids)

@@ -41,7 +41,7 @@ func (f *ingestFlags) register(fs *cli.FlagSet) {
 	fs.Check("listen", cli.CheckListen)
 	f.pii.DevKey = daemon.DevPIIKey
 	f.pii.Register(fs)
-	fs.StringVar(&f.memLimit, "memory-limit", "224MiB", "soft limit of the Go heap (like GOMEMLIMIT): the GC works harder near it instead of growing; the process's resident memory is about 30 MiB more (its code); 0 disables")
+	fs.StringVar(&f.memLimit, "memory-limit", "150MiB", "soft limit of the Go heap (like GOMEMLIMIT) while ingest runs: the GC works harder near it instead of growing; the process's resident memory is about 30 MiB more (its code); a final refresh of over 200,000 pending requests adds the room of ingest's batches (about 1 KiB per --batch-rows row, two batches a worker); 0 disables")
 	fs.Env("memory-limit", "SERVICEPULSE_MEMORY_LIMIT")
 	fs.Check("memory-limit", func(v string) error { _, err := cli.ParseBytes(v); return err })
 	fs.DurationVar(&f.refresh, "refresh-interval", 5*time.Second, "rebuild the request states (SLA outcomes) touched by new events at least this often, and soon after each commit; 0: leave it to `servicepulse refresh`")
