@@ -157,10 +157,7 @@ func (r *Refresher) takeCommitted(n int) (ids []string, all bool) {
 func (r *Refresher) RefreshCommitted(ctx context.Context) (Result, error) {
 	var total Result
 	for {
-		r.mu.Lock()
-		left := len(r.queue)
-		r.mu.Unlock()
-		if left == 0 {
+		if r.Pending() == 0 {
 			return total, nil
 		}
 		res, err := r.refreshCommitted(ctx, 5*r.Cycle)
