@@ -143,7 +143,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		st := r.RunStats(ingestEnd)
 		res.LiveRefreshes, res.LiveRefreshStates, res.LiveRefreshLongestS = st.Cycles, st.States, st.Longest.Seconds()
 		res.LastLiveRefreshS = time.Since(ingestEnd).Seconds()
-		giveBatchesRoom(cfg.Ingest, r.Pending(), log)
+		giveBatchesRoom(cfg.Ingest, r.Pending(), backlogCycles*r.Cycle, log)
 		seconds, requests := finalRefresh(ctx, r, log)
 		// From ingest's end: the states are current when both are done.
 		res.FinalRefreshSeconds, res.FinalRefreshRequests = res.LastLiveRefreshS+seconds, requests
@@ -221,14 +221,14 @@ func serve(addr string, h http.Handler, log *slog.Logger) (stop func(), err erro
 // strings), its share of the driver's columns and of the compressed insert.
 const batchRowBytes = 1 << 10
 
-// backlogRequests is the final refresh's backlog (requests still pending
-// after ingest's last commit) from which it gets the room of ingest's
-// batches: ten live cycles' worth (sla.Refresher.Cycle).
-const backlogRequests = 200_000
+// backlogCycles is the final refresh's backlog (requests still pending
+// after ingest's last commit), in live cycles (sla.Refresher.Cycle), from
+// which it gets the room of ingest's batches: 200,000 requests by default.
+const backlogCycles = 10
 
 // giveBatchesRoom raises the soft memory limit, if one is set, by what
 // ingest's batches held (two a worker, each up to BatchRows rows) when the
-// final refresh has a backlog of more than backlogRequests: the batches are
+// final refresh has more than backlog requests pending: the batches are
 // gone once ingest has ended, and a backfill's final refresh holds every
 // request still pending (about 750,000) beside its batches of states. Under
 // ingest's own 150 MiB the GC worked for room and that final refresh took
@@ -236,9 +236,9 @@ const backlogRequests = 200_000
 // gains nothing from the room, and the GC would let the heap take it:
 // `bench`'s final refresh of about 25,000 requests took 1.3–3.0 s without
 // it and 2.3–3.3 s with it, at 190–201 MiB resident instead of 180.
-func giveBatchesRoom(c ingest.Config, pending int, log *slog.Logger) {
+func giveBatchesRoom(c ingest.Config, pending, backlog int, log *slog.Logger) {
 	limit := debug.SetMemoryLimit(-1)
-	if limit == math.MaxInt64 || pending <= backlogRequests {
+	if limit == math.MaxInt64 || pending <= backlog {
 		return
 	}
 	room := int64(2*c.Workers*c.BatchRows) * batchRowBytes
