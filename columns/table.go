@@ -79,6 +79,9 @@ type Table[T any] struct {
 	cols  []Column[T]
 	names []string
 	list  string
+	// selects is what SelectSQL selects: list, or the expressions of
+	// Reading in the columns' places.
+	selects string
 	// chunks holds AppendColumns' buffers between calls: one chunk of
 	// every column, reused so that a batch's layout allocates nothing.
 	chunks sync.Pool
@@ -98,6 +101,7 @@ func NewTable[T any](name string, cols ...Column[T]) *Table[T] {
 		t.names[i] = c.Name
 	}
 	t.list = strings.Join(t.names, ", ")
+	t.selects = t.list
 	return t
 }
 
@@ -113,6 +117,41 @@ func (t *Table[T]) Subset(names ...string) *Table[T] {
 		cols[i] = t.cols[j]
 	}
 	return NewTable(t.name, cols...)
+}
+
+// Read is how a query reads one column in place of its declaration: the
+// expression the server computes for it and, unless nil, where the scan
+// stores the result.
+type Read[T any] struct {
+	Expr string
+	Dest func(*T) any
+}
+
+// Reading declares the same columns read as over says (by column name):
+// SelectSQL selects over's expressions in their places and Dest scans them
+// into over's destinations; the others are read as declared. A reader that
+// needs a column on some rows only can have the server send ” on the
+// others, which the driver scans without allocating (a non-empty string
+// costs it two allocations). The expressions are not aliased: ClickHouse
+// refuses an alias that names a column its own expression reads. It is for
+// queries only (InsertSQL still names the columns; take a Subset before,
+// not after), and panics on a name t does not declare.
+func (t *Table[T]) Reading(over map[string]Read[T]) *Table[T] {
+	cols := t.Columns()
+	exprs := t.Names()
+	for name, rd := range over {
+		i := t.index(name)
+		if i < 0 {
+			panic(fmt.Sprintf("columns: table %s declares no column %q", t.name, name))
+		}
+		exprs[i] = rd.Expr
+		if rd.Dest != nil {
+			cols[i].dest = rd.Dest
+		}
+	}
+	r := NewTable(t.name, cols...)
+	r.selects = strings.Join(exprs, ", ")
+	return r
 }
 
 func (t *Table[T]) index(name string) int {
@@ -138,7 +177,7 @@ func (t *Table[T]) Names() []string { return append([]string(nil), t.names...) }
 func (t *Table[T]) InsertSQL() string { return "INSERT INTO " + t.name + " (" + t.list + ")" }
 
 // SelectSQL is "SELECT columns… FROM table"; append a WHERE clause as needed.
-func (t *Table[T]) SelectSQL() string { return "SELECT " + t.list + " FROM " + t.name }
+func (t *Table[T]) SelectSQL() string { return "SELECT " + t.selects + " FROM " + t.name }
 
 // Row appends the values of row r, in declaration order, to dst[:0] and
 // returns it, for a row-wise append. Reusing dst across rows saves its

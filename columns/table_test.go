@@ -49,6 +49,34 @@ func TestTableStatements(t *testing.T) {
 	}
 }
 
+// Reading selects expressions in the places of the columns it names, scans
+// into their destinations where it gives one, and leaves the rest and
+// InsertSQL as declared.
+func TestTableReading(t *testing.T) {
+	var scanned []string
+	rd := visits.Subset("id", "region", "no").Reading(map[string]columns.Read[visit]{
+		"region": {Expr: "if(no = 1, region, '')"},
+		"no":     {Expr: "toUInt16(no * 2)", Dest: func(r *visit) any { scanned = append(scanned, r.ID); return &r.No }},
+	})
+	if got, want := rd.SelectSQL(), "SELECT id, if(no = 1, region, ''), toUInt16(no * 2) FROM visits"; got != want {
+		t.Errorf("SelectSQL() = %q, want %q", got, want)
+	}
+	if got, want := rd.InsertSQL(), "INSERT INTO visits (id, region, no)"; got != want {
+		t.Errorf("InsertSQL() = %q, want %q", got, want)
+	}
+	r := visit{ID: "v1"}
+	dest := rd.Dest(nil, &r)
+	if len(dest) != 3 || dest[0] != &r.ID || dest[1] != &r.Region || dest[2] != &r.No || !reflect.DeepEqual(scanned, []string{"v1"}) {
+		t.Errorf("Dest = %v (override called for %v), want the declared id and region and the override's no", dest, scanned)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Reading of an undeclared column did not panic")
+		}
+	}()
+	visits.Reading(map[string]columns.Read[visit]{"nope": {Expr: "1"}})
+}
+
 func TestTableValues(t *testing.T) {
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
 	rows := []visit{

@@ -94,7 +94,7 @@ func (b StateBuild) withDefaults() StateBuild {
 			if prefetch {
 				turn = 1 - turn
 			}
-			return buf.load(ctx, conn, ids)
+			return buf.load(ctx, conn, ids, stateInputs)
 		}
 	}
 	if b.LoadChunk < 1 {
