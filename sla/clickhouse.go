@@ -203,20 +203,19 @@ func centsOf(s string) (decimal.Decimal, error) {
 // parseCents reads ClickHouse's text of a Decimal(18, 2), [-]digits[.d[d]],
 // as a count of 0.01; eighteen digits fit an int64.
 func parseCents(s string) (int64, error) {
-	bad := fmt.Errorf("read money %q: want [-]digits[.digits], two decimals at most", s)
-	neg := strings.HasPrefix(s, "-")
+	text, neg := s, strings.HasPrefix(s, "-")
 	if neg {
 		s = s[1:]
 	}
 	whole, frac, _ := strings.Cut(s, ".")
 	if whole == "" || len(frac) > 2 || len(whole)+2 > 18 {
-		return 0, bad
+		return 0, badCents(text)
 	}
 	var n int64
 	for _, part := range [...]string{whole, frac, "00"[len(frac):]} {
 		for _, c := range []byte(part) {
 			if c < '0' || c > '9' {
-				return 0, bad
+				return 0, badCents(text)
 			}
 			n = n*10 + int64(c-'0')
 		}
@@ -225,6 +224,10 @@ func parseCents(s string) (int64, error) {
 		n = -n
 	}
 	return n, nil
+}
+
+func badCents(s string) error {
+	return fmt.Errorf("read money %q: want [-]digits[.digits], two decimals at most", s)
 }
 
 // The columns of each input table a read takes, and how.
@@ -277,7 +280,9 @@ func (b *inputBuffers) load(ctx context.Context, conn driver.Conn, ids []string,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := conn.Query(ectx, cols.events.SelectSQL()+" WHERE request_id IN "+warehouse.ListTable+" ORDER BY request_id")
+	// In Build's order within each request: its sort (order) then finds
+	// them sorted, which costs it a comparison an event.
+	rows, err := conn.Query(ectx, cols.events.SelectSQL()+" WHERE request_id IN "+warehouse.ListTable+" ORDER BY request_id, occurred_at, event_id")
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
