@@ -19,23 +19,7 @@ func benchBatch(b *testing.B, n int) *ingest.Batch {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := &ingest.Batch{}
-	_, err = generator.Generate(generator.Config{Seed: 1, Tickets: n / 9, Now: time.Now()}, func(m generator.Message) error {
-		src := transform.Source{Topic: "bench", Offset: int64(batch.Consumed)}
-		batch.Consumed++
-		if m.Topic == generator.Records {
-			if ev, rej := tr.DecodeRecord(src, m.Value); rej == nil {
-				batch.Events = append(batch.Events, ev)
-			}
-		} else if ev, rej := tr.DecodeFeedback(src, m.Value); rej == nil {
-			batch.Feedback = append(batch.Feedback, ev)
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return batch
+	return pipelinetest.Decoded(b, tr, generator.Config{Seed: 1, Tickets: n / 9, Now: time.Now()})
 }
 
 // BenchmarkIntegrationClickHouseSink measures writing one 50k-message batch

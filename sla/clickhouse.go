@@ -85,15 +85,11 @@ func readOnly(name string, dest func(*transform.ServiceEvent) any) columns.Colum
 // then the value itself, so any byte may occur in a value (region, serial
 // and model are free text). unpack reads it back.
 func packed(types []string, cols ...string) string {
-	quoted := make([]string, len(types))
-	for i, t := range types {
-		quoted[i] = metrics.Quote(t)
-	}
 	parts := make([]string, 0, 3*len(cols))
 	for _, c := range cols {
 		parts = append(parts, "toString(length("+c+"))", "':'", c)
 	}
-	return "if(event_type IN (" + strings.Join(quoted, ", ") + "), concat(" + strings.Join(parts, ", ") + "), '')"
+	return "if(event_type IN (" + metrics.QuoteList(types) + "), concat(" + strings.Join(parts, ", ") + "), '')"
 }
 
 // unpack splits a packed string into dst, each a substring of s (one
@@ -152,11 +148,7 @@ func (d eventDetails) Scan(v any) error {
 // typeIndex is the expression of an event's place in types: 1 for the
 // first, 0 for a type not in it.
 func typeIndex(types []string) string {
-	quoted := make([]string, len(types))
-	for i, t := range types {
-		quoted[i] = metrics.Quote(t)
-	}
-	return "toUInt8(indexOf([" + strings.Join(quoted, ", ") + "], event_type))"
+	return "toUInt8(indexOf([" + metrics.QuoteList(types) + "], event_type))"
 }
 
 // recordType and feedbackType scan typeIndex into the type's name. A type

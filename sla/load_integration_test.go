@@ -33,23 +33,7 @@ func TestIntegrationRefreshReadsWhatBuildNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b ingest.Batch
-	var offset int64
-	_, err = generator.Generate(generator.Config{Seed: 7, Tickets: 400, From: now.AddDate(0, -3, 0), Days: 80, Now: now}, func(m generator.Message) error {
-		src := transform.Source{Topic: "t", Offset: offset}
-		offset++
-		if m.Topic == generator.Records {
-			if ev, rej := tr.DecodeRecord(src, m.Value); rej == nil {
-				b.Events = append(b.Events, ev)
-			}
-		} else if fb, rej := tr.DecodeFeedback(src, m.Value); rej == nil {
-			b.Feedback = append(b.Feedback, fb)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := pipelinetest.Decoded(t, tr, generator.Config{Seed: 7, Tickets: 400, From: now.AddDate(0, -3, 0), Days: 80, Now: now})
 	// Every event type and fee the narrow read treats apart is there.
 	seen := map[string]bool{}
 	for _, e := range b.Events {
@@ -75,7 +59,7 @@ func TestIntegrationRefreshReadsWhatBuildNeeds(t *testing.T) {
 		}
 	}
 	b.Events = append(b.Events, odd.events...)
-	if err := ingest.NewClickHouseSink(s.Conn).Write(ctx, &b); err != nil {
+	if err := ingest.NewClickHouseSink(s.Conn).Write(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 

@@ -18,6 +18,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"servicepulse/contracts"
+	"servicepulse/generator"
 	"servicepulse/ingest"
 	"servicepulse/internal/kafkaconn"
 	"servicepulse/internal/testenv"
@@ -257,4 +258,29 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Decoded decodes the traffic gen generates into one batch, as the worker
+// would, keeping the valid events and feedback (malformed messages are
+// counted in Consumed and dropped): facts for a sink or a build without a
+// broker.
+func Decoded(tb testing.TB, tr *transform.Transformer, gen generator.Config) *ingest.Batch {
+	tb.Helper()
+	b := &ingest.Batch{}
+	_, err := generator.Generate(gen, func(m generator.Message) error {
+		src := transform.Source{Topic: "generated", Offset: int64(b.Consumed)}
+		b.Consumed++
+		if m.Topic == generator.Records {
+			if ev, rej := tr.DecodeRecord(src, m.Value); rej == nil {
+				b.Events = append(b.Events, ev)
+			}
+		} else if ev, rej := tr.DecodeFeedback(src, m.Value); rej == nil {
+			b.Feedback = append(b.Feedback, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
